@@ -1,0 +1,4 @@
+//! ws-bench. Work in progress.
+#![forbid(unsafe_code)]
+
+fn main() {}

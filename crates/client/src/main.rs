@@ -1,0 +1,4 @@
+//! ws-client. Work in progress.
+#![forbid(unsafe_code)]
+
+fn main() {}

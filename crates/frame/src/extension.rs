@@ -1,0 +1,51 @@
+//! The hook through which an extension (RFC 6455 §9) transforms payloads.
+//!
+//! An extension negotiated in the opening handshake may claim RSV bits and
+//! rewrite the payload of data messages; permessage-deflate (RFC 7692) is the
+//! one in use on the web. The [`Connection`](crate::Connection) asks the
+//! installed extension which RSV bits it may see, hands it every frame of a
+//! message whose first frame had those bits set, and lets it rewrite every
+//! message it sends. Control frames never pass through an extension.
+
+use bytes::{Bytes, BytesMut};
+
+use crate::{Error, MessageKind};
+
+/// A payload-transforming extension.
+pub trait Extension: Send {
+    /// The RSV bits (in wire position, e.g. [`bits::RSV1`](crate::header::bits::RSV1))
+    /// that this extension may set on the first frame of a data message.
+    /// RFC 6455 §5.2: without an extension defining them, a reserved bit
+    /// that is set fails the connection.
+    fn rsv_bits(&self) -> u8;
+
+    /// Decodes one received frame of a message whose first frame carried the
+    /// RSV bits `rsv`, appending the result to `out`.
+    ///
+    /// `fin` marks the last frame of the message. `max_out` is how many more
+    /// bytes `out` may grow by: an extension that would produce more must stop
+    /// and return [`Error::MessageTooLarge`], so that a small compressed
+    /// message cannot expand without bound.
+    ///
+    /// # Errors
+    /// Anything the extension finds invalid, or the size limit.
+    fn decode_frame(
+        &mut self,
+        rsv: u8,
+        payload: &[u8],
+        fin: bool,
+        out: &mut BytesMut,
+        max_out: usize,
+    ) -> Result<(), Error>;
+
+    /// Encodes an outgoing message. `Ok(None)` sends it unchanged; otherwise
+    /// the new payload and the RSV bits for its first frame.
+    ///
+    /// # Errors
+    /// Anything that prevents encoding.
+    fn encode_message(
+        &mut self,
+        kind: MessageKind,
+        payload: &Bytes,
+    ) -> Result<Option<(Bytes, u8)>, Error>;
+}

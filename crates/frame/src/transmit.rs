@@ -1,0 +1,121 @@
+//! The queue of bytes waiting to be written to the peer.
+//!
+//! Small frames are appended to one growing buffer so that many of them leave
+//! in a single write. A large payload that needs no masking (a server's) is
+//! queued as its own [`Bytes`] chunk and never copied: the IO layer writes
+//! the chunks with one vectored write.
+
+use std::collections::VecDeque;
+use std::io::IoSlice;
+
+use bytes::{Buf, Bytes, BytesMut};
+
+/// Payloads at least this large are queued by reference instead of copied.
+pub(crate) const ZERO_COPY_MIN: usize = 4096;
+
+/// Outgoing bytes: finished chunks, then the buffer being filled.
+#[derive(Debug, Default)]
+pub(crate) struct TransmitQueue {
+    chunks: VecDeque<Bytes>,
+    tail: BytesMut,
+    len: usize,
+}
+
+impl TransmitQueue {
+    /// Total bytes waiting.
+    pub(crate) const fn len(&self) -> usize {
+        self.len
+    }
+
+    /// The buffer new small frames are written into.
+    pub(crate) fn tail(&mut self) -> &mut BytesMut {
+        &mut self.tail
+    }
+
+    /// Accounts for `n` bytes just written into [`TransmitQueue::tail`].
+    pub(crate) const fn grew(&mut self, n: usize) {
+        self.len += n;
+    }
+
+    /// Queues a chunk after everything already queued, without copying it.
+    pub(crate) fn push_chunk(&mut self, chunk: Bytes) {
+        if chunk.is_empty() {
+            return;
+        }
+        if !self.tail.is_empty() {
+            self.chunks.push_back(self.tail.split().freeze());
+        }
+        self.len += chunk.len();
+        self.chunks.push_back(chunk);
+    }
+
+    /// Removes and returns the next chunk.
+    pub(crate) fn pop(&mut self) -> Option<Bytes> {
+        let chunk = match self.chunks.pop_front() {
+            Some(chunk) => chunk,
+            None if !self.tail.is_empty() => self.tail.split().freeze(),
+            None => return None,
+        };
+        self.len -= chunk.len();
+        Some(chunk)
+    }
+
+    /// Fills `dst` with slices of the waiting bytes, in order; returns how many.
+    pub(crate) fn chunks<'a>(&'a self, dst: &mut [IoSlice<'a>]) -> usize {
+        let sources = self.chunks.iter().map(|c| &c[..]).chain(
+            (!self.tail.is_empty()).then_some(&self.tail[..]),
+        );
+        let mut n = 0;
+        for (slot, src) in dst.iter_mut().zip(sources) {
+            *slot = IoSlice::new(src);
+            n += 1;
+        }
+        n
+    }
+
+    /// Drops `n` bytes from the front, after they were written.
+    pub(crate) fn advance(&mut self, mut n: usize) {
+        assert!(n <= self.len, "advanced past the queued bytes");
+        self.len -= n;
+        while n > 0 {
+            let Some(front) = self.chunks.front_mut() else {
+                self.tail.advance(n);
+                break;
+            };
+            if n < front.len() {
+                front.advance(n);
+                break;
+            }
+            n -= front.len();
+            self.chunks.pop_front();
+        }
+        if self.len == 0 && self.tail.capacity() > 64 * 1024 {
+            // Give back memory after a burst; idle connections stay small.
+            self.tail = BytesMut::new();
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn chunks_keep_order_and_advance_across_them() {
+        let mut q = TransmitQueue::default();
+        q.tail().extend_from_slice(b"ab");
+        q.grew(2);
+        q.push_chunk(Bytes::from_static(b"cdef"));
+        q.tail().extend_from_slice(b"gh");
+        q.grew(2);
+        assert_eq!(q.len(), 8);
+        let mut slices = [IoSlice::new(&[]); 8];
+        let n = q.chunks(&mut slices);
+        let all: Vec<u8> = slices[..n].iter().flat_map(|s| s.iter().copied()).collect();
+        assert_eq!(all, b"abcdefgh");
+        q.advance(3);
+        assert_eq!(q.pop().unwrap(), &b"def"[..]);
+        assert_eq!(q.pop().unwrap(), &b"gh"[..]);
+        assert_eq!((q.pop(), q.len()), (None, 0));
+    }
+}

@@ -1,0 +1,4 @@
+//! ws-server. Work in progress.
+#![forbid(unsafe_code)]
+
+fn main() {}

@@ -1,0 +1,2 @@
+//! Async WebSocket over tokio. Work in progress.
+#![forbid(unsafe_code)]
