@@ -1,2 +1,107 @@
-//! Sans-IO WebSocket opening handshake (RFC 6455 §4). Work in progress.
+//! Sans-IO WebSocket opening handshake (RFC 6455 §4) for both roles.
+//!
+//! Heads up! Before working on this crate, read RFC 6455 §4 (opening
+//! handshake), §9.1 (extension grammar) and §11.3 (the header fields). Every
+//! rule enforced here carries the RFC sentence right above its check.
+//!
+//! This crate does no IO: bytes go in, parsed values or bytes come out. The
+//! caller owns the socket and the read buffer.
+//!
+//! ```text
+//!             server role                              client role
+//!
+//!  socket bytes ──► Request::parse ──► None? read more    Url::parse ──► ClientRequest::new
+//!                        │ Some((req, consumed))                               │ .encode()
+//!                        ▼                                                     ▼
+//!                  Request::validate ──► Err(e) ──► e.to_response()   bytes ──► socket
+//!                        │ Ok(Upgrade)            (400 / 426 / 431)            │
+//!                        ▼                                                     ▼
+//!                  accept_response ──► bytes ──► socket   socket bytes ──► parse_response
+//!                        │                                     None? read more │ Some((resp, consumed))
+//!                        ▼                                                     ▼
+//!       buf[consumed..] is the start of the WebSocket frame stream (both roles)
+//! ```
+//!
+//! Both parsers are incremental in the style of `httparse`: `Ok(None)` means
+//! "need more bytes" (never an error), and `consumed` counts the bytes of the
+//! HTTP head including its final empty line. Whatever follows already belongs
+//! to the WebSocket stream and must be handed to the frame layer.
+//!
+//! # Example
+//!
+//! ```
+//! use ws_handshake::{accept_response, ClientRequest, Limits, Request, Url};
+//!
+//! let limits = Limits::default();
+//!
+//! // Client: build the request.
+//! let url = Url::parse("ws://example.com/chat?room=1")?;
+//! let client = ClientRequest::new(&url).protocol("chat");
+//! let request_bytes = client.encode();
+//!
+//! // Server: parse it (here in one go), validate it, answer 101.
+//! let (request, consumed) = Request::parse(&request_bytes, &limits)?.expect("complete head");
+//! assert_eq!(consumed, request_bytes.len());
+//! assert_eq!(request.path(), "/chat");
+//! let upgrade = request.validate()?;
+//! let chosen = upgrade.protocols.first().map(String::as_str);
+//! let mut response_bytes = accept_response(&upgrade, chosen, None, &[]);
+//! response_bytes.extend_from_slice(b"\x81\x02hi"); // a first frame in the same read
+//!
+//! // Client: validate the server's answer; the frame stays in the buffer.
+//! let (response, consumed) = client.parse_response(&response_bytes, &limits)?.expect("complete");
+//! assert_eq!(response.status(), 101);
+//! assert_eq!(response.protocol(), Some("chat"));
+//! assert_eq!(&response_bytes[consumed..], b"\x81\x02hi");
+//! # Ok::<(), ws_handshake::Error>(())
+//! ```
 #![forbid(unsafe_code)]
+
+pub mod client;
+mod error;
+mod head;
+pub mod header;
+mod key;
+pub mod server;
+mod url;
+
+pub use client::{ClientRequest, Response};
+pub use error::Error;
+pub use head::Header;
+pub use header::{ExtensionOffer, format_extensions, parse_extensions, parse_protocols};
+pub use key::{GUID, accept_key};
+pub use server::{Request, Upgrade, accept_response, http_response};
+pub use url::Url;
+
+/// Bounds on what the HTTP head parsers accept, so a peer cannot make us
+/// buffer or scan without end.
+///
+/// Exceeding either limit is [`Error::HeadersTooLarge`] or
+/// [`Error::TooManyHeaders`], both answered with 431.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Limits {
+    /// Largest HTTP head (request or status line, header lines and the final
+    /// empty line) in bytes. Default 16 KiB. This bounds how much a caller
+    /// buffers before the handshake completes, and how much the parser scans
+    /// on each call.
+    pub max_header_bytes: usize,
+    /// Largest number of header lines. Default 100. This bounds the header
+    /// slots allocated per parse call.
+    pub max_headers: usize,
+}
+
+impl Limits {
+    /// Default for [`Limits::max_header_bytes`]: 16 KiB.
+    pub const DEFAULT_MAX_HEADER_BYTES: usize = 16 * 1024;
+    /// Default for [`Limits::max_headers`]: 100.
+    pub const DEFAULT_MAX_HEADERS: usize = 100;
+}
+
+impl Default for Limits {
+    fn default() -> Self {
+        Self {
+            max_header_bytes: Self::DEFAULT_MAX_HEADER_BYTES,
+            max_headers: Self::DEFAULT_MAX_HEADERS,
+        }
+    }
+}

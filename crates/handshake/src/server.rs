@@ -1,0 +1,396 @@
+//! The server role: read the client's opening handshake (RFC 6455 §4.2.1),
+//! answer it (§4.2.2).
+//!
+//! Call order: feed the bytes read so far to [`Request::parse`] until it
+//! returns `Some`; route on [`Request::path`] (plain HTTP when
+//! [`Request::is_upgrade`] is false); [`Request::validate`]; send either
+//! [`accept_response`] or the error's [`Error::to_response`]; hand
+//! `buf[consumed..]` to the frame layer.
+
+use crate::head::{self, Header};
+use crate::header::{ExtensionOffer, parse_extensions, parse_protocols};
+use crate::key::is_valid_key;
+use crate::{Error, Limits, accept_key};
+
+/// A parsed HTTP request head. Nothing is validated beyond the HTTP/1.x
+/// grammar; [`Request::validate`] checks the WebSocket rules.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Request {
+    method: String,
+    target: String,
+    version: u8,
+    headers: Vec<Header>,
+}
+
+impl Request {
+    /// Parses a request head from the start of `buf`, incrementally.
+    ///
+    /// `Ok(None)`: the head is not complete yet; call again with more bytes.
+    /// `Ok(Some((request, consumed)))`: `consumed` is the length of the head
+    /// including its final empty line; `buf[consumed..]` already belongs to
+    /// the WebSocket stream.
+    ///
+    /// At most `limits.max_header_bytes + 1` bytes are examined per call.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::HeadersTooLarge`] (431) if the head does not end within
+    /// `limits.max_header_bytes`; [`Error::TooManyHeaders`] (431) for more
+    /// than `limits.max_headers` header lines; [`Error::Malformed`] (400) if
+    /// the bytes are not an HTTP/1.x request head.
+    pub fn parse(buf: &[u8], limits: &Limits) -> Result<Option<(Self, usize)>, Error> {
+        let window = head::window(buf, limits);
+        let mut slots = head::slots(limits);
+        let mut parsed = httparse::Request::new(&mut slots);
+        let status = parsed.parse(window);
+        let Some(consumed) = head::finish(status, window.len(), limits)? else {
+            return Ok(None);
+        };
+        let (Some(method), Some(target), Some(version)) =
+            (parsed.method, parsed.path, parsed.version)
+        else {
+            return Err(Error::Malformed("incomplete request line"));
+        };
+        let request = Self {
+            method: method.to_owned(),
+            target: target.to_owned(),
+            version,
+            headers: head::collect(parsed.headers),
+        };
+        Ok(Some((request, consumed)))
+    }
+
+    /// The method, as sent (methods are case-sensitive).
+    #[must_use]
+    pub fn method(&self) -> &str {
+        &self.method
+    }
+
+    /// The request-target as sent: usually path and query (`/chat?x=1`).
+    #[must_use]
+    pub fn target(&self) -> &str {
+        &self.target
+    }
+
+    /// The path part of the target, without the query; for an absolute-form
+    /// target (`http://host/p`), the path of that URI (`/` if empty).
+    #[must_use]
+    pub fn path(&self) -> &str {
+        let path = self
+            .origin_form()
+            .split_once('?')
+            .map_or(self.origin_form(), |(p, _)| p);
+        if path.is_empty() { "/" } else { path }
+    }
+
+    /// The query part of the target (after the first `?`), if there is a `?`.
+    #[must_use]
+    pub fn query(&self) -> Option<&str> {
+        self.origin_form().split_once('?').map(|(_, q)| q)
+    }
+
+    /// The HTTP minor version: `1` for HTTP/1.1, `0` for HTTP/1.0.
+    #[must_use]
+    pub fn version(&self) -> u8 {
+        self.version
+    }
+
+    /// The first header named `name` (case-insensitive), trimmed, if its
+    /// value is UTF-8.
+    #[must_use]
+    pub fn header(&self, name: &str) -> Option<&str> {
+        head::find(&self.headers, name)
+    }
+
+    /// All header lines in the order received.
+    #[must_use]
+    pub fn headers(&self) -> &[Header] {
+        &self.headers
+    }
+
+    /// Whether this request asks for a WebSocket: its `Upgrade` header has
+    /// the token `websocket`. Requests without it (`GET /healthz`) are plain
+    /// HTTP; requests with it go through [`Request::validate`].
+    #[must_use]
+    pub fn is_upgrade(&self) -> bool {
+        head::has_token(&self.headers, "Upgrade", "websocket")
+    }
+
+    /// Checks every rule of RFC 6455 §4.2.1 and extracts the handshake.
+    ///
+    /// # Errors
+    ///
+    /// The first rule broken, in this order: [`Error::BadMethod`],
+    /// [`Error::BadVersion`], [`Error::BadRequestTarget`],
+    /// [`Error::MissingHost`] or [`Error::DuplicateHeader`],
+    /// [`Error::NotUpgrade`], [`Error::MissingConnectionUpgrade`],
+    /// [`Error::UnsupportedWebSocketVersion`] (426), [`Error::MissingKey`],
+    /// [`Error::DuplicateKey`], [`Error::InvalidKey`],
+    /// [`Error::InvalidProtocol`], [`Error::InvalidExtension`]. All but the
+    /// 426 are answered with 400.
+    pub fn validate(&self) -> Result<Upgrade, Error> {
+        // RFC 6455 §4.2.1 item 1: "An HTTP/1.1 or higher GET request"
+        if self.method != "GET" {
+            return Err(Error::BadMethod);
+        }
+        if self.version < 1 {
+            return Err(Error::BadVersion);
+        }
+        // RFC 6455 §4.2.1 item 1: "including a "Request-URI" [RFC2616] that
+        // should be interpreted as a /resource name/ defined in Section 3 (or
+        // an absolute HTTP/HTTPS URI containing the /resource name/)."
+        // RFC 6455 §3: "Fragment identifiers are meaningless in the context of
+        // WebSocket URIs and MUST NOT be used on these URIs."
+        let resource_name = self.target.starts_with('/') || self.absolute_path().is_some();
+        if !resource_name || self.target.contains('#') {
+            return Err(Error::BadRequestTarget);
+        }
+        // RFC 6455 §4.2.1 item 2: "A |Host| header field containing the
+        // server's authority." RFC 7230 §5.4: a request with more than one
+        // Host "MUST" get 400.
+        if head::count(&self.headers, "Host") > 1 {
+            return Err(Error::DuplicateHeader("Host"));
+        }
+        let host = self
+            .header("Host")
+            .filter(|h| !h.is_empty())
+            .ok_or(Error::MissingHost)?;
+        // RFC 6455 §4.2.1 item 3: "An |Upgrade| header field containing the
+        // value "websocket", treated as an ASCII case-insensitive value."
+        if !self.is_upgrade() {
+            return Err(Error::NotUpgrade);
+        }
+        // RFC 6455 §4.2.1 item 4: "A |Connection| header field that includes
+        // the token "Upgrade", treated as an ASCII case-insensitive value."
+        if !head::has_token(&self.headers, "Connection", "Upgrade") {
+            return Err(Error::MissingConnectionUpgrade);
+        }
+        // RFC 6455 §4.2.1 item 6: "A |Sec-WebSocket-Version| header field,
+        // with a value of 13." §4.2.2: "If this version does not match a
+        // version understood by the server, the server MUST abort the
+        // WebSocket handshake [...] (such as 426 Upgrade Required)".
+        if head::count(&self.headers, "Sec-WebSocket-Version") != 1
+            || self.header("Sec-WebSocket-Version") != Some("13")
+        {
+            return Err(Error::UnsupportedWebSocketVersion);
+        }
+        // RFC 6455 §11.3.1: "The |Sec-WebSocket-Key| header field MUST NOT
+        // appear more than once in an HTTP request."
+        match head::count(&self.headers, "Sec-WebSocket-Key") {
+            0 => return Err(Error::MissingKey),
+            1 => {}
+            _ => return Err(Error::DuplicateKey),
+        }
+        // RFC 6455 §4.2.1 item 5: "A |Sec-WebSocket-Key| header field with a
+        // base64-encoded [...] value that, when decoded, is 16 bytes in
+        // length."
+        let key = self
+            .header("Sec-WebSocket-Key")
+            .filter(|k| is_valid_key(k))
+            .ok_or(Error::InvalidKey)?;
+        // RFC 6455 §4.2.1 item 8, §11.3.4: the field "MAY appear multiple
+        // times in an HTTP request (which is logically the same as a single
+        // |Sec-WebSocket-Protocol| header field that contains all values)."
+        let protocols = match self.combined("Sec-WebSocket-Protocol")? {
+            Some(value) => parse_protocols(&value)?,
+            None => Vec::new(),
+        };
+        // RFC 6455 §9.1: "If a value is received by either the client or the
+        // server during negotiation that does not conform to the ABNF below,
+        // the recipient of such malformed data MUST immediately _Fail the
+        // WebSocket Connection_."
+        let extensions = match self.combined("Sec-WebSocket-Extensions")? {
+            Some(value) => parse_extensions(&value)?,
+            None => Vec::new(),
+        };
+        Ok(Upgrade {
+            key: key.to_owned(),
+            host: host.to_owned(),
+            origin: self.header("Origin").map(str::to_owned),
+            protocols,
+            extensions,
+        })
+    }
+
+    /// The target without `scheme://authority` if it is in absolute form.
+    fn origin_form(&self) -> &str {
+        self.absolute_path().unwrap_or(&self.target)
+    }
+
+    /// For an absolute-form target (`http://host/p?q`), what follows the
+    /// authority (`/p?q`, possibly empty).
+    fn absolute_path(&self) -> Option<&str> {
+        let scheme = ["http://", "https://", "ws://", "wss://"]
+            .into_iter()
+            .find(|scheme| {
+                self.target
+                    .as_bytes()
+                    .get(..scheme.len())
+                    .is_some_and(|prefix| prefix.eq_ignore_ascii_case(scheme.as_bytes()))
+            })?;
+        let rest = &self.target[scheme.len()..];
+        let path_start = rest.find(['/', '?']).unwrap_or(rest.len());
+        Some(&rest[path_start..])
+    }
+
+    /// Every `name` line joined with `, `, or `None` without such a line.
+    fn combined(&self, name: &str) -> Result<Option<String>, Error> {
+        let mut lines = self.headers.iter().filter(|h| h.is(name)).peekable();
+        if lines.peek().is_none() {
+            return Ok(None);
+        }
+        let values = lines
+            .map(|h| {
+                h.value_str()
+                    .ok_or(Error::Malformed("header value is not UTF-8"))
+            })
+            .collect::<Result<Vec<_>, _>>()?;
+        Ok(Some(values.join(", ")))
+    }
+}
+
+/// A validated opening handshake: what the server needs to answer it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Upgrade {
+    /// `Sec-WebSocket-Key` as sent (base64 of 16 bytes, trimmed).
+    pub key: String,
+    /// `Host` as sent.
+    pub host: String,
+    /// `Origin`, if sent (browsers always send it, RFC 6455 §4.2.1 item 7).
+    pub origin: Option<String>,
+    /// Subprotocols offered, in the client's order of preference.
+    pub protocols: Vec<String>,
+    /// Extensions offered, in the client's order of preference.
+    pub extensions: Vec<ExtensionOffer>,
+}
+
+impl Upgrade {
+    /// The `Sec-WebSocket-Accept` value for this handshake's key.
+    #[must_use]
+    pub fn accept_key(&self) -> String {
+        accept_key(self.key.as_bytes())
+    }
+}
+
+/// Builds the server's 101 answer (RFC 6455 §4.2.2 item 5).
+///
+/// `protocol` must be one of `upgrade.protocols` (or `None`) and
+/// `extensions` must only name offered extensions: RFC 6455 §4.2.2 leaves
+/// the choice to the server, so it is not checked here. Header lines whose
+/// name is not a token, or whose value contains CR, LF or NUL, are left out
+/// rather than allowed to break the response.
+#[must_use]
+pub fn accept_response(
+    upgrade: &Upgrade,
+    protocol: Option<&str>,
+    extensions: Option<&str>,
+    extra_headers: &[(String, String)],
+) -> Vec<u8> {
+    let mut out = Vec::with_capacity(160);
+    // RFC 6455 §4.2.2 item 5.1-5.4: the 101 status line, "Upgrade: websocket",
+    // "Connection: Upgrade" and the |Sec-WebSocket-Accept| field.
+    out.extend_from_slice(
+        b"HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n",
+    );
+    head::push_header(&mut out, "Sec-WebSocket-Accept", &upgrade.accept_key());
+    // RFC 6455 §4.2.2 /subprotocol/: "if the server does not wish to agree to
+    // one of the suggested subprotocols, it MUST NOT send back a
+    // |Sec-WebSocket-Protocol| header field in its response".
+    if let Some(protocol) = protocol {
+        head::push_header(&mut out, "Sec-WebSocket-Protocol", protocol);
+    }
+    if let Some(extensions) = extensions {
+        head::push_header(&mut out, "Sec-WebSocket-Extensions", extensions);
+    }
+    for (name, value) in extra_headers {
+        head::push_header(&mut out, name, value);
+    }
+    out.extend_from_slice(b"\r\n");
+    out
+}
+
+/// Builds any other HTTP/1.1 answer (rejections, 404, `/healthz`): status
+/// line with the standard reason phrase, `Content-Length`,
+/// `Connection: close` (unless `headers` has its own `Connection`), then
+/// `headers` and `body`.
+///
+/// A `Content-Length` in `headers` is ignored: the length of `body` is
+/// written. 1xx and 204 answers get neither `Content-Length` nor a body
+/// (RFC 7230 §3.3.2). A status outside 100–999 is written as 500. Header
+/// lines that would break the response (non-token name; CR, LF or NUL in
+/// the value) are left out.
+#[must_use]
+pub fn http_response(status: u16, headers: &[(&str, &str)], body: &[u8]) -> Vec<u8> {
+    let status = if (100..=999).contains(&status) {
+        status
+    } else {
+        500
+    };
+    let bodiless = status < 200 || status == 204;
+    let mut out = Vec::with_capacity(128 + body.len());
+    out.extend_from_slice(format!("HTTP/1.1 {status} {}\r\n", reason_phrase(status)).as_bytes());
+    if !bodiless {
+        head::push_header(&mut out, "Content-Length", &body.len().to_string());
+    }
+    if !headers
+        .iter()
+        .any(|(name, _)| name.eq_ignore_ascii_case("Connection"))
+    {
+        head::push_header(&mut out, "Connection", "close");
+    }
+    for (name, value) in headers {
+        if !name.eq_ignore_ascii_case("Content-Length") {
+            head::push_header(&mut out, name, value);
+        }
+    }
+    out.extend_from_slice(b"\r\n");
+    if !bodiless {
+        out.extend_from_slice(body);
+    }
+    out
+}
+
+/// The standard reason phrase for `status` (RFC 9110 §15), or `""` for codes
+/// without one (the reason phrase may be empty).
+#[must_use]
+pub fn reason_phrase(status: u16) -> &'static str {
+    match status {
+        100 => "Continue",
+        101 => "Switching Protocols",
+        200 => "OK",
+        201 => "Created",
+        202 => "Accepted",
+        204 => "No Content",
+        301 => "Moved Permanently",
+        302 => "Found",
+        303 => "See Other",
+        304 => "Not Modified",
+        307 => "Temporary Redirect",
+        308 => "Permanent Redirect",
+        400 => "Bad Request",
+        401 => "Unauthorized",
+        403 => "Forbidden",
+        404 => "Not Found",
+        405 => "Method Not Allowed",
+        408 => "Request Timeout",
+        409 => "Conflict",
+        410 => "Gone",
+        411 => "Length Required",
+        413 => "Content Too Large",
+        414 => "URI Too Long",
+        415 => "Unsupported Media Type",
+        426 => "Upgrade Required",
+        429 => "Too Many Requests",
+        431 => "Request Header Fields Too Large",
+        500 => "Internal Server Error",
+        501 => "Not Implemented",
+        502 => "Bad Gateway",
+        503 => "Service Unavailable",
+        504 => "Gateway Timeout",
+        505 => "HTTP Version Not Supported",
+        _ => "",
+    }
+}
+
+#[cfg(test)]
+mod tests;
