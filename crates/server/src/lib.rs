@@ -1,0 +1,327 @@
+//! `ws-server`: the echo and chat server, as a library so that tests can run
+//! it in-process. The binary (`src/main.rs`) only parses options, starts a
+//! runtime and waits for SIGINT/SIGTERM.
+//!
+//! ```text
+//!  TcpListener ─► [TLS] ─► read_request ─┬─ GET /, /healthz, /metrics ─► HTTP answer
+//!                                        ├─ /echo ─► checks ─► upgrade ─► echo loop
+//!                                        └─ anything else ─► 404
+//! ```
+//!
+//! Every route and status code follows `shared/spec/server.md`.
+#![forbid(unsafe_code)]
+
+pub mod metrics;
+pub mod options;
+mod tls;
+
+use std::future::Future;
+use std::io;
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::time::{Duration, Instant};
+
+use tokio::io::{AsyncRead, AsyncWrite, AsyncWriteExt};
+use tokio::net::{TcpListener, TcpStream};
+use tokio::sync::{Notify, watch};
+use tracing::{debug, info, warn};
+use ws_handshake::Request;
+use ws_tokio::{Accept, CloseCode, Message, WebSocket};
+
+pub use metrics::Metrics;
+pub use options::Options;
+
+/// How long shutdown waits for the closing handshakes (the contract's 5 s).
+pub const SHUTDOWN_GRACE: Duration = Duration::from_secs(5);
+
+/// The browser page served at `/`.
+const INDEX_HTML: &str = include_str!("../static/index.html");
+
+/// State shared by every connection task.
+#[derive(Debug)]
+struct Shared {
+    options: Options,
+    config: ws_tokio::Config,
+    metrics: Metrics,
+    /// Becomes `true` when the server shuts down.
+    shutdown: watch::Receiver<bool>,
+    /// WebSockets counted against `--max-connections`.
+    websockets: AtomicUsize,
+    /// Connection tasks still running (HTTP or WebSocket).
+    tasks: AtomicUsize,
+    tasks_done: Notify,
+}
+
+/// A bound server, ready to [`Server::run`].
+#[derive(Debug)]
+pub struct Server {
+    listener: TcpListener,
+    tls: Option<tokio_rustls::TlsAcceptor>,
+    shared: Arc<Shared>,
+    shutdown: watch::Sender<bool>,
+}
+
+impl Server {
+    /// Binds the listening socket and loads the TLS certificate, if any.
+    ///
+    /// # Errors
+    /// The address cannot be bound, or the certificate or key cannot be read.
+    pub async fn bind(options: Options) -> io::Result<Self> {
+        let tls = match (&options.tls_cert, &options.tls_key) {
+            (Some(cert), Some(key)) => Some(tls::acceptor(cert, key)?),
+            _ => None,
+        };
+        let listener = TcpListener::bind(options.listen).await?;
+        let (shutdown, shutdown_rx) = watch::channel(false);
+        let shared = Arc::new(Shared {
+            config: options.socket_config(),
+            options,
+            metrics: Metrics::default(),
+            shutdown: shutdown_rx,
+            websockets: AtomicUsize::new(0),
+            tasks: AtomicUsize::new(0),
+            tasks_done: Notify::new(),
+        });
+        Ok(Self { listener, tls, shared, shutdown })
+    }
+
+    /// The address actually bound (useful with port 0).
+    ///
+    /// # Errors
+    /// If the socket has no local address.
+    pub fn local_addr(&self) -> io::Result<SocketAddr> {
+        self.listener.local_addr()
+    }
+
+    /// `http://ADDR` or `https://ADDR`.
+    ///
+    /// # Errors
+    /// If the socket has no local address.
+    pub fn url(&self) -> io::Result<String> {
+        let scheme = if self.tls.is_some() { "https" } else { "http" };
+        Ok(format!("{scheme}://{}", self.local_addr()?))
+    }
+
+    /// Serves until `shutdown` completes, then stops accepting, sends Close
+    /// 1001 to every open WebSocket and waits up to [`SHUTDOWN_GRACE`] for
+    /// the closing handshakes.
+    ///
+    /// # Errors
+    /// Only if accepting fails in a way that is not a per-connection problem.
+    pub async fn run(self, shutdown: impl Future<Output = ()>) -> io::Result<()> {
+        let Self { listener, tls, shared, shutdown: trigger } = self;
+        tokio::pin!(shutdown);
+        loop {
+            let (stream, peer) = tokio::select! {
+                () = &mut shutdown => break,
+                accepted = listener.accept() => match accepted {
+                    Ok(pair) => pair,
+                    Err(e) => {
+                        // EMFILE and friends: back off instead of spinning.
+                        warn!(error = %e, "accept failed");
+                        tokio::time::sleep(Duration::from_millis(50)).await;
+                        continue;
+                    }
+                },
+            };
+            let shared = Arc::clone(&shared);
+            let tls = tls.clone();
+            shared.tasks.fetch_add(1, Ordering::AcqRel);
+            tokio::spawn(async move {
+                serve_connection(stream, peer, tls, &shared).await;
+                if shared.tasks.fetch_sub(1, Ordering::AcqRel) == 1 {
+                    shared.tasks_done.notify_waiters();
+                }
+            });
+        }
+        drop(listener);
+        info!(open = shared.tasks.load(Ordering::Acquire), "shutting down");
+        let _ = trigger.send(true);
+        let drained = tokio::time::timeout(SHUTDOWN_GRACE, async {
+            loop {
+                let done = shared.tasks_done.notified();
+                if shared.tasks.load(Ordering::Acquire) == 0 {
+                    break;
+                }
+                done.await;
+            }
+        })
+        .await;
+        if drained.is_err() {
+            warn!(left = shared.tasks.load(Ordering::Acquire), "shutdown grace period over");
+        }
+        Ok(())
+    }
+}
+
+async fn serve_connection(
+    stream: TcpStream,
+    peer: SocketAddr,
+    tls: Option<tokio_rustls::TlsAcceptor>,
+    shared: &Shared,
+) {
+    let _ = stream.set_nodelay(true);
+    match tls {
+        None => serve_stream(stream, peer, shared).await,
+        Some(acceptor) => {
+            let timeout = shared.config.handshake_timeout;
+            match tokio::time::timeout(timeout, acceptor.accept(stream)).await {
+                Ok(Ok(stream)) => serve_stream(stream, peer, shared).await,
+                Ok(Err(e)) => debug!(%peer, error = %e, "TLS handshake failed"),
+                Err(_) => debug!(%peer, "TLS handshake timed out"),
+            }
+        }
+    }
+}
+
+/// Reads one HTTP request and routes it.
+async fn serve_stream<S>(mut stream: S, peer: SocketAddr, shared: &Shared)
+where
+    S: AsyncRead + AsyncWrite + Unpin + Send + 'static,
+{
+    // Limit violations and timeouts are answered (400/431) inside read_request.
+    let (request, leftover) = match ws_tokio::read_request(&mut stream, &shared.config).await {
+        Ok(parts) => parts,
+        Err(e) => {
+            debug!(%peer, error = %e, "no usable HTTP request");
+            return;
+        }
+    };
+    let path = request.path().to_owned();
+    match path.as_str() {
+        "/echo" => {
+            let Some(mut ws) = upgrade(stream, &request, leftover, peer, shared).await else {
+                return;
+            };
+            let session = Session::open(peer, &path, shared);
+            session.close(echo(&mut ws, shared).await);
+        }
+        "/" | "/healthz" | "/metrics" if request.method() == "GET" && !request.is_upgrade() => {
+            shared.metrics.http_requests.fetch_add(1, Ordering::Relaxed);
+            let response = match path.as_str() {
+                "/" => ws_handshake::http_response(200, &[("Content-Type", "text/html; charset=utf-8")], INDEX_HTML.as_bytes()),
+                "/healthz" => ws_handshake::http_response(200, &[("Content-Type", "text/plain; charset=utf-8")], b"ok"),
+                _ => ws_handshake::http_response(
+                    200,
+                    &[("Content-Type", "text/plain; version=0.0.4; charset=utf-8")],
+                    shared.metrics.render().as_bytes(),
+                ),
+            };
+            respond(stream, &response).await;
+        }
+        _ => {
+            shared.metrics.http_requests.fetch_add(1, Ordering::Relaxed);
+            respond(stream, &ws_handshake::http_response(404, &[("Content-Type", "text/plain; charset=utf-8")], b"not found\n")).await;
+        }
+    }
+}
+
+/// Writes a whole HTTP response and closes the connection.
+async fn respond<S: AsyncWrite + Unpin>(mut stream: S, response: &[u8]) {
+    let _ = stream.write_all(response).await;
+    let _ = stream.shutdown().await;
+}
+
+/// The checks before an upgrade: origin (403), connection limit (503), then
+/// the RFC 6455 §4.2.1 validation inside `ws_tokio::upgrade` (400/426).
+async fn upgrade<S>(
+    stream: S,
+    request: &Request,
+    leftover: bytes::BytesMut,
+    peer: SocketAddr,
+    shared: &Shared,
+) -> Option<WebSocket<S>>
+where
+    S: AsyncRead + AsyncWrite + Unpin + Send + 'static,
+{
+    let reject = |status: u16, why: &'static str| {
+        shared.metrics.rejected_upgrades.fetch_add(1, Ordering::Relaxed);
+        debug!(%peer, status, why, "upgrade refused");
+        ws_handshake::http_response(status, &[("Content-Type", "text/plain; charset=utf-8")], format!("{why}\n").as_bytes())
+    };
+    if let Some(origin) = request.header("origin")
+        && !shared.options.allowed_origins.is_empty()
+        && !shared.options.allowed_origins.iter().any(|o| o.eq_ignore_ascii_case(origin))
+    {
+        respond(stream, &reject(403, "origin not allowed")).await;
+        return None;
+    }
+    if shared.websockets.fetch_add(1, Ordering::AcqRel) >= shared.options.max_connections {
+        shared.websockets.fetch_sub(1, Ordering::AcqRel);
+        respond(stream, &reject(503, "too many connections")).await;
+        return None;
+    }
+    match ws_tokio::upgrade(stream, request, leftover, shared.config.clone(), Accept::default()).await {
+        Ok(ws) => {
+            shared.metrics.upgrades.fetch_add(1, Ordering::Relaxed);
+            shared.metrics.open_connections.fetch_add(1, Ordering::Relaxed);
+            Some(ws)
+        }
+        Err(e) => {
+            shared.websockets.fetch_sub(1, Ordering::AcqRel);
+            shared.metrics.rejected_upgrades.fetch_add(1, Ordering::Relaxed);
+            debug!(%peer, error = %e, "upgrade failed");
+            None
+        }
+    }
+}
+
+/// The bookkeeping every WebSocket shares: the connection limit, metrics,
+/// and one log line at open and one at close.
+struct Session<'a> {
+    peer: SocketAddr,
+    path: &'a str,
+    shared: &'a Shared,
+    started: Instant,
+}
+
+impl<'a> Session<'a> {
+    fn open(peer: SocketAddr, path: &'a str, shared: &'a Shared) -> Self {
+        info!(%peer, path, "websocket open");
+        Self { peer, path, shared, started: Instant::now() }
+    }
+
+    fn close(self, code: u16) {
+        let Self { peer, path, shared, started } = self;
+        shared.metrics.closed(code);
+        shared.metrics.open_connections.fetch_sub(1, Ordering::Relaxed);
+        shared.websockets.fetch_sub(1, Ordering::AcqRel);
+        let duration_ms = u64::try_from(started.elapsed().as_millis()).unwrap_or(u64::MAX);
+        info!(%peer, path, code, duration_ms, "websocket closed");
+    }
+}
+
+/// `/echo`: every text or binary message goes back unchanged, with the
+/// same opcode. Pings are answered by the core automatically. Returns the
+/// close code the connection ended with (1006: without a Close frame).
+async fn echo<S>(ws: &mut WebSocket<S>, shared: &Shared) -> u16
+where
+    S: AsyncRead + AsyncWrite + Unpin + Send + 'static,
+{
+    let mut shutdown = shared.shutdown.clone();
+    loop {
+        // `recv` is cancel-safe, so losing the race to shutdown loses nothing.
+        let message = tokio::select! {
+            message = ws.recv() => message,
+            _ = shutdown.wait_for(|down| *down) => {
+                let _ = ws.close(CloseCode::GOING_AWAY, "server shutting down").await;
+                return CloseCode::GOING_AWAY.0;
+            }
+        };
+        match message {
+            Some(Ok(message @ (Message::Text(_) | Message::Binary(_)))) => {
+                let len = message.len();
+                shared.metrics.message_in(len);
+                if ws.send(message).await.is_err() {
+                    return CloseCode::ABNORMAL.0;
+                }
+                shared.metrics.message_out(len);
+            }
+            Some(Ok(Message::Ping(_) | Message::Pong(_))) => {}
+            Some(Ok(Message::Close(frame))) => return frame.map_or(CloseCode::NO_STATUS.0, |f| f.code.0),
+            Some(Err(e)) => return e.close_code().map_or(CloseCode::ABNORMAL.0, |c| c.0),
+            None => return CloseCode::ABNORMAL.0,
+        }
+    }
+}

@@ -1,0 +1,65 @@
+//! Command-line options: the contract in `shared/spec/server.md`.
+
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::time::Duration;
+
+use clap::Parser;
+
+/// `ws-server`: the echo and chat WebSocket server.
+#[derive(Clone, Debug, Parser)]
+#[command(name = "ws-server", version, about)]
+pub struct Options {
+    /// TCP address to serve HTTP and WebSocket on (one port for both).
+    #[arg(long, default_value = "127.0.0.1:8080")]
+    pub listen: SocketAddr,
+    /// PEM certificate chain: serve `https://` and `wss://` (needs --tls-key).
+    #[arg(long, requires = "tls_key")]
+    pub tls_cert: Option<PathBuf>,
+    /// PEM private key for --tls-cert.
+    #[arg(long, requires = "tls_cert")]
+    pub tls_key: Option<PathBuf>,
+    /// Reject upgrades whose `Origin` header is present and not listed (HTTP 403). Repeatable.
+    #[arg(long = "allowed-origin", value_name = "ORIGIN")]
+    pub allowed_origins: Vec<String>,
+    /// Largest reassembled message in bytes; larger: close 1009.
+    #[arg(long, default_value_t = 64 << 20, value_name = "BYTES")]
+    pub max_message: usize,
+    /// Largest single frame payload in bytes; larger: close 1009.
+    #[arg(long, default_value_t = 16 << 20, value_name = "BYTES")]
+    pub max_frame: usize,
+    /// Open WebSockets at most; further upgrades get HTTP 503.
+    #[arg(long, default_value_t = 10_000, value_name = "N")]
+    pub max_connections: usize,
+    /// Send a Ping after this many seconds of silence from the peer.
+    #[arg(long, default_value_t = 30, value_name = "SECS")]
+    pub ping_interval: u64,
+    /// Close with 1001 after this many seconds without any frame from the peer.
+    #[arg(long, default_value_t = 90, value_name = "SECS")]
+    pub idle_timeout: u64,
+    /// Disconnect a client that has not completed its HTTP request within this many seconds.
+    #[arg(long, default_value_t = 10, value_name = "SECS")]
+    pub handshake_timeout: u64,
+    /// Tokio worker threads (default: number of cores); 1 runs a current-thread runtime.
+    #[arg(long, value_name = "N")]
+    pub threads: Option<usize>,
+    /// Share rooms with other nodes through Redis (not available yet).
+    #[arg(long, value_name = "URL")]
+    pub redis: Option<String>,
+    /// Tracing filter (RUST_LOG is honoured too).
+    #[arg(long, default_value = "info", value_name = "LEVEL")]
+    pub log: String,
+}
+
+impl Options {
+    /// The WebSocket configuration these options describe.
+    pub fn socket_config(&self) -> ws_tokio::Config {
+        let mut config = ws_tokio::Config::default();
+        config.max_frame_size = self.max_frame;
+        config.max_message_size = self.max_message;
+        config.keepalive_interval = (self.ping_interval > 0).then(|| Duration::from_secs(self.ping_interval));
+        config.idle_timeout = (self.idle_timeout > 0).then(|| Duration::from_secs(self.idle_timeout));
+        config.handshake_timeout = Duration::from_secs(self.handshake_timeout);
+        config
+    }
+}
