@@ -71,8 +71,8 @@ async fn run(args: Args) -> ExitCode {
     let mut ws = match ws_tokio::connect_with(&args.url, options).await {
         Ok((ws, _response)) => ws,
         Err(ws_tokio::Error::Handshake(e)) => {
-            if let Some(line) = e.status_line() {
-                eprintln!("{line}");
+            if let ws_handshake::Error::Status { status, reason, .. } = &e {
+                eprintln!("HTTP/1.1 {status} {reason}");
             }
             return fail(2, &format!("handshake failed: {e}"));
         }

@@ -488,10 +488,13 @@ impl Connection {
     fn on_frame(&mut self, header: Header, payload: Bytes) -> Result<Option<Event>, Error> {
         match header.opcode {
             OpCode::Ping => {
-                if self.config.auto_pong && self.state == State::Open {
+                // Our own Close does not excuse us: only the peer's does,
+                // and after it nothing more is read.
+                if self.config.auto_pong && self.state != State::Closed {
                     // RFC 6455 §5.5.2: "Upon receipt of a Ping frame, an
-                    // endpoint MUST send a Pong frame in response ... [with]
-                    // identical Application data".
+                    // endpoint MUST send a Pong frame in response, unless it
+                    // already received a Close frame ... [with] identical
+                    // Application data".
                     self.queue_frame(OpCode::Pong, true, 0, &payload);
                 }
                 Ok(Some(Event::Ping(payload)))
@@ -649,10 +652,13 @@ impl Connection {
         self.send_control(OpCode::Ping, &payload.into())
     }
 
-    /// Queues an unsolicited Pong (§5.5.3: "serves as a unidirectional heartbeat").
+    /// Queues a Pong: the answer to a Ping when [`Config::auto_pong`] is off
+    /// (also allowed in [`State::Closing`], §5.5.2), or an unsolicited one
+    /// (§5.5.3: "serves as a unidirectional heartbeat").
     ///
     /// # Errors
-    /// As [`Connection::ping`].
+    /// [`Error::InvalidSend`] for a payload over 125 bytes; [`Error::Closed`]
+    /// once the state is [`State::Closed`].
     pub fn pong(&mut self, payload: impl Into<Bytes>) -> Result<(), Error> {
         self.send_control(OpCode::Pong, &payload.into())
     }
@@ -690,7 +696,10 @@ impl Connection {
         if payload.len() > 125 {
             return Err(Error::InvalidSend("control frame payload over 125 bytes"));
         }
-        if self.close_sent.is_some() || self.state == State::Closed {
+        // A Pong may still answer a Ping while we wait for the peer's Close
+        // (§5.5.2); nothing else is sent after our Close.
+        let pong_while_closing = opcode == OpCode::Pong && self.state == State::Closing;
+        if (self.close_sent.is_some() && !pong_while_closing) || self.state == State::Closed {
             return Err(Error::Closed);
         }
         self.queue_frame(opcode, true, 0, payload);
