@@ -1,4 +1,0 @@
-//! ws-bench. Work in progress.
-#![forbid(unsafe_code)]
-
-fn main() {}
