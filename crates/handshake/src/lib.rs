@@ -1,26 +1,27 @@
 //! Sans-IO WebSocket opening handshake (RFC 6455 §4) for both roles.
 //!
-//! Heads up! Before working on this crate, read RFC 6455 §4 (opening
-//! handshake), §9.1 (extension grammar) and §11.3 (the header fields). Every
-//! rule enforced here carries the RFC sentence right above its check.
-//!
 //! This crate does no IO: bytes go in, parsed values or bytes come out. The
 //! caller owns the socket and the read buffer.
 //!
 //! ```text
-//!             server role                              client role
+//! server:  bytes read ──► Request::parse ──► Ok(None): read more, call again
+//!                              │ Ok(Some((request, consumed)))
+//!                              ▼
+//!                         Request::validate ──► Err(e) ──► e.to_response()  (400/426/431) ──► write
+//!                              │ Ok(Upgrade)
+//!                              ▼
+//!                         accept_response ──► "101 Switching Protocols" ──► write
 //!
-//!  socket bytes ──► Request::parse ──► None? read more    Url::parse ──► ClientRequest::new
-//!                        │ Some((req, consumed))                               │ .encode()
-//!                        ▼                                                     ▼
-//!                  Request::validate ──► Err(e) ──► e.to_response()   bytes ──► socket
-//!                        │ Ok(Upgrade)            (400 / 426 / 431)            │
-//!                        ▼                                                     ▼
-//!                  accept_response ──► bytes ──► socket   socket bytes ──► parse_response
-//!                        │                                     None? read more │ Some((resp, consumed))
-//!                        ▼                                                     ▼
-//!       buf[consumed..] is the start of the WebSocket frame stream (both roles)
+//! client:  Url::parse ──► ClientRequest::new(..).protocol(..) ──► encode() ──► write
+//!          bytes read ──► ClientRequest::parse_response ──► Ok(None): read more, call again
+//!                              │ Ok(Some((response, consumed)))     Err(Status{..}): 401, 3xx, …
+//!                              ▼
+//! both:    buf[consumed..] is the start of the WebSocket frame stream
 //! ```
+//!
+//! Heads up! Before working on this crate, read RFC 6455 §4 (opening
+//! handshake), §9.1 (extension grammar) and §11.3 (the header fields). Every
+//! rule enforced here carries the RFC sentence right above its check.
 //!
 //! Both parsers are incremental in the style of `httparse`: `Ok(None)` means
 //! "need more bytes" (never an error), and `consumed` counts the bytes of the
