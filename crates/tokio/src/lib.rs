@@ -1,2 +1,86 @@
-//! Async WebSocket over tokio. Work in progress.
+//! Async WebSocket (RFC 6455) over tokio: the thin IO layer around the
+//! sans-IO crates [`ws_frame`] (framing, §5–§8) and [`ws_handshake`]
+//! (opening handshake, §4).
+//!
+//! ```text
+//!   TcpStream / TLS / duplex            ws-tokio                       sans-IO cores
+//!  ┌──────────────────────┐  read   ┌───────────────────┐  receive   ┌─────────────────┐
+//!  │ AsyncRead            │ ──────► │ WebSocket::recv   │ ─────────► │ ws_frame::      │
+//!  │                      │         │  (timers, close   │ poll_event │   Connection    │
+//!  │ AsyncWrite           │ ◄────── │   sequence)       │ ◄───────── │                 │
+//!  └──────────────────────┘ vectored│ WebSocket::send   │ transmit_  │ auto Pong,      │
+//!                           writes  └───────────────────┘ chunks     │ Close reply     │
+//!                                                                   └─────────────────┘
+//!   accept / upgrade / connect / client: ws_handshake over the same stream, then the above
+//! ```
+//!
+//! The core queues everything that must be written, including the automatic
+//! Pong and the Close reply; this crate only moves bytes, runs timers
+//! (keepalive Ping, idle timeout, closing-handshake timeout) and decides when
+//! to close the transport (the server first, RFC 6455 §7.1.1).
+//!
+//! # Server
+//!
+//! ```no_run
+//! use ws_tokio::Message;
+//! # async fn run() -> Result<(), Box<dyn std::error::Error>> {
+//! let listener = tokio::net::TcpListener::bind("127.0.0.1:9002").await?;
+//! loop {
+//!     let (tcp, _) = listener.accept().await?;
+//!     tcp.set_nodelay(true)?;
+//!     tokio::spawn(async move {
+//!         let Ok(mut ws) = ws_tokio::accept(tcp).await else { return };
+//!         while let Some(Ok(message)) = ws.recv().await {
+//!             if message.is_data() && ws.send(message).await.is_err() {
+//!                 break;
+//!             }
+//!         }
+//!     });
+//! }
+//! # }
+//! ```
+//!
+//! # Client
+//!
+//! ```no_run
+//! # async fn run() -> Result<(), ws_tokio::Error> {
+//! use ws_tokio::{CloseCode, Message};
+//! let (mut ws, _response) = ws_tokio::connect("ws://127.0.0.1:9002/").await?;
+//! ws.send(Message::text("hello")).await?;
+//! if let Some(Ok(Message::Text(echo))) = ws.recv().await {
+//!     assert_eq!(echo, "hello");
+//! }
+//! ws.close(CloseCode::NORMAL, "done").await
+//! # }
+//! ```
+//!
+//! | module | RFC 6455 | what it does |
+//! |---|---|---|
+//! | `websocket` | §5–§7 | [`WebSocket`], its halves, `Stream` and `Sink` |
+//! | `socket` | §5.5, §7.1 | the IO driver: reads, vectored writes, timers, the end of a connection |
+//! | `server` | §4.2 | [`accept`], [`read_request`], [`upgrade`] |
+//! | `client` | §3, §4.1 | [`connect`], [`client`], TLS |
+//! | `config` | — | [`Config`]: every limit and timer |
+//! | `error` | §7.4.1 | [`Error`] |
 #![forbid(unsafe_code)]
+
+mod client;
+mod config;
+mod error;
+mod message;
+mod server;
+mod socket;
+mod stream;
+mod waker;
+mod websocket;
+
+pub use client::{ConnectOptions, client, connect, connect_with};
+pub use config::Config;
+pub use error::Error;
+pub use message::Message;
+pub use server::{Accept, Reject, accept, accept_with_config, read_request, upgrade};
+pub use stream::MaybeTlsStream;
+pub use websocket::{WebSocket, WebSocketReader, WebSocketWriter};
+pub use ws_frame::{CloseCode, CloseFrame, Role, State, Utf8Bytes};
+pub use ws_handshake;
+pub use {bytes, ws_frame};

@@ -1,0 +1,82 @@
+//! The knobs of a WebSocket connection, in one place (limits, buffers, timers).
+
+use std::time::Duration;
+
+/// Limits, buffer sizes and timers of a [`WebSocket`](crate::WebSocket).
+///
+/// Every field says its default and what it bounds. Build one with struct
+/// update syntax:
+///
+/// ```
+/// use std::time::Duration;
+/// let config = ws_tokio::Config {
+///     keepalive_interval: Some(Duration::from_secs(30)),
+///     idle_timeout: Some(Duration::from_secs(90)),
+///     ..Default::default()
+/// };
+/// assert_eq!(config.close_timeout, Duration::from_secs(5));
+/// ```
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Config {
+    /// Largest payload of one received frame, checked against the frame
+    /// header before the payload is buffered; larger: Close 1009 (RFC 6455
+    /// §7.4.1). Bounds the read buffer. Default 16 MiB.
+    pub max_frame_size: usize,
+    /// Largest reassembled received message (§5.4); larger: Close 1009.
+    /// Bounds the message buffer. Default 64 MiB.
+    pub max_message_size: usize,
+    /// Bytes of queued outgoing frames above which
+    /// [`WebSocket::send`](crate::WebSocket::send) waits for the peer to read.
+    /// Bounds the write buffer to this plus one message. Default 64 KiB.
+    pub write_buffer_high_water: usize,
+    /// Size of a read when nothing is buffered (at most 8 KiB are read into
+    /// a stack buffer first, so an idle connection holds no read buffer at
+    /// all); a frame being received gets its full size reserved once its
+    /// header is known. Default 8 KiB.
+    pub read_buffer_size: usize,
+    /// Send a Ping (§5.5.2) after this much silence from the peer, and
+    /// measure the round trip when its Pong comes back
+    /// ([`WebSocket::rtt`](crate::WebSocket::rtt)). `None`: off (the default).
+    pub keepalive_interval: Option<Duration>,
+    /// Nothing at all received from the peer for this long: send Close 1001
+    /// (Going Away) and, if the peer does not answer within
+    /// [`Config::close_timeout`], drop the connection. `None`: off (the default).
+    pub idle_timeout: Option<Duration>,
+    /// How long the closing handshake may take (§7.1.1, §7.1.2): waiting for
+    /// the peer's Close after ours, flushing our Close, and, for a client,
+    /// waiting for the server to close the TCP connection. Default 5 s.
+    pub close_timeout: Duration,
+    /// How long the opening handshake may take, from the first byte of the
+    /// HTTP request (or from connecting, for a client) to the end of the
+    /// response. Default 10 s.
+    pub handshake_timeout: Duration,
+    /// Size limits on the HTTP head of the opening handshake (default 16 KiB,
+    /// 100 header lines).
+    pub handshake_limits: ws_handshake::Limits,
+}
+
+impl Default for Config {
+    fn default() -> Self {
+        Self {
+            max_frame_size: 16 << 20,
+            max_message_size: 64 << 20,
+            write_buffer_high_water: 64 << 10,
+            read_buffer_size: 8 << 10,
+            keepalive_interval: None,
+            idle_timeout: None,
+            close_timeout: Duration::from_secs(5),
+            handshake_timeout: Duration::from_secs(10),
+            handshake_limits: ws_handshake::Limits::default(),
+        }
+    }
+}
+
+impl Config {
+    /// The part of the configuration the sans-IO core enforces.
+    pub(crate) fn frame_config(&self) -> ws_frame::Config {
+        let mut config = ws_frame::Config::default();
+        config.max_frame_size = self.max_frame_size;
+        config.max_message_size = self.max_message_size;
+        config
+    }
+}

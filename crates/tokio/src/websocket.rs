@@ -1,0 +1,490 @@
+//! The public socket types: [`WebSocket`] and its two halves.
+//!
+//! All three are handles on one shared [`Inner`] behind a mutex that is
+//! locked only inside `poll_*` calls, never across an `.await`. So the halves
+//! can live in different tasks, and the reader half can write the automatic
+//! Pong while the writer half is idle or waiting, without stealing its
+//! wake-up (see the `waker` module).
+
+use std::fmt;
+use std::future::poll_fn;
+use std::pin::Pin;
+use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
+use std::task::{Context, Poll};
+use std::time::Duration;
+
+use bytes::BytesMut;
+use futures_core::Stream;
+use futures_sink::Sink;
+use tokio::io::{AsyncRead, AsyncWrite};
+use ws_frame::{CloseCode, Role, State};
+
+use crate::socket::Inner;
+use crate::{Config, Error, Message};
+
+/// What the socket and its halves share.
+struct Shared<S> {
+    inner: Mutex<Inner<S>>,
+    /// The subprotocol agreed in the opening handshake (§1.9, §4.2.2).
+    protocol: Option<String>,
+}
+
+impl<S> Shared<S> {
+    fn lock(&self) -> MutexGuard<'_, Inner<S>> {
+        self.inner.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+}
+
+/// A WebSocket connection over any async byte stream `S` (TCP, TLS, an
+/// in-memory duplex), after the opening handshake.
+///
+/// Get one from [`accept`](crate::accept) / [`upgrade`](crate::upgrade) on a
+/// server, [`connect`](crate::connect) / [`client`](crate::client) on a
+/// client, or [`WebSocket::from_raw`] after a handshake done elsewhere.
+///
+/// ```no_run
+/// # async fn run() -> Result<(), ws_tokio::Error> {
+/// use ws_tokio::{CloseCode, Message};
+/// let (mut ws, _response) = ws_tokio::connect("ws://127.0.0.1:9001/echo").await?;
+/// ws.send(Message::text("hello")).await?;
+/// while let Some(message) = ws.recv().await {
+///     match message? {
+///         Message::Text(text) => {
+///             println!("{text}");
+///             ws.close(CloseCode::NORMAL, "bye").await?;
+///         }
+///         _ => {}
+///     }
+/// }
+/// # Ok(()) }
+/// ```
+///
+/// # Driving it
+///
+/// Reading drives everything that happens without being asked: the
+/// automatic Pong (§5.5.2) and Close reply (§5.5.1) are written out by
+/// [`WebSocket::recv`], which also runs the keepalive and idle timers. An
+/// application that never calls `recv` (or polls the [`Stream`]) gets no
+/// Pongs sent and no timers run. Sending writes what it can at once and waits
+/// only while more than [`Config::write_buffer_high_water`] bytes are queued;
+/// [`WebSocket::flush`] waits until everything is written.
+pub struct WebSocket<S> {
+    shared: Arc<Shared<S>>,
+}
+
+impl<S> fmt::Debug for WebSocket<S> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("WebSocket")
+            .field("connection", self.shared.lock().connection())
+            .field("protocol", &self.shared.protocol)
+            .finish_non_exhaustive()
+    }
+}
+
+impl<S> WebSocket<S> {
+    /// Wraps a stream on which the opening handshake is already done, e.g. by
+    /// a framework that answered the HTTP upgrade itself. `leftover` holds the
+    /// bytes read past the end of the HTTP head: they are the first frames.
+    pub fn from_raw(stream: S, role: Role, config: Config, leftover: BytesMut) -> Self {
+        Self::from_parts(stream, role, config, leftover, None)
+    }
+
+    pub(crate) fn from_parts(
+        stream: S,
+        role: Role,
+        config: Config,
+        leftover: BytesMut,
+        protocol: Option<String>,
+    ) -> Self {
+        let inner = Inner::new(stream, role, config, leftover);
+        Self {
+            shared: Arc::new(Shared {
+                inner: Mutex::new(inner),
+                protocol,
+            }),
+        }
+    }
+
+    /// The subprotocol agreed in the opening handshake (RFC 6455 §1.9), if any.
+    pub fn protocol(&self) -> Option<&str> {
+        self.shared.protocol.as_deref()
+    }
+
+    /// The round-trip time of the last answered keepalive Ping (see
+    /// [`Config::keepalive_interval`]).
+    pub fn rtt(&self) -> Option<Duration> {
+        self.shared.lock().rtt()
+    }
+
+    /// This end's role.
+    pub fn role(&self) -> Role {
+        self.shared.lock().connection().role()
+    }
+
+    /// The closing-handshake state of the connection (RFC 6455 §7).
+    pub fn state(&self) -> State {
+        self.shared.lock().connection().state()
+    }
+
+    /// The configuration in use.
+    pub fn config(&self) -> Config {
+        self.shared.lock().config().clone()
+    }
+
+    /// Bytes queued for writing and not yet written (at most
+    /// [`Config::write_buffer_high_water`] plus one message after a `send`).
+    pub fn buffered_amount(&self) -> usize {
+        self.shared.lock().connection().transmit_len()
+    }
+
+    /// Runs `f` on the underlying stream, e.g. to read its peer address.
+    /// (The stream sits behind the lock the halves share, so it cannot be
+    /// borrowed out.)
+    pub fn with_stream<R>(&self, f: impl FnOnce(&S) -> R) -> R {
+        f(self.shared.lock().stream())
+    }
+
+    /// Splits the socket into a reading and a writing half that can be used
+    /// from different tasks. The reader half keeps doing everything `recv`
+    /// does (automatic Pongs, Close reply, keepalive and idle timers).
+    pub fn split(self) -> (WebSocketReader<S>, WebSocketWriter<S>) {
+        let reader = WebSocketReader {
+            shared: Arc::clone(&self.shared),
+        };
+        (
+            reader,
+            WebSocketWriter {
+                shared: self.shared,
+            },
+        )
+    }
+}
+
+impl<S: AsyncRead + AsyncWrite + Unpin> WebSocket<S> {
+    /// Receives the next message. Returns `None` once the connection is
+    /// finished.
+    ///
+    /// While waiting it writes out queued frames (the automatic Pong and the
+    /// Close reply among them) and runs the keepalive and idle timers. The
+    /// end of a connection is reported exactly once, then `None`:
+    ///
+    /// - the peer's Close: `Some(Ok(Message::Close(frame)))`, after our reply
+    ///   is written (and, on a server, the TCP connection shut down, RFC 6455
+    ///   §7.1.1; a client waits for the server to close it, at most
+    ///   [`Config::close_timeout`], in the call that returns `None`);
+    /// - a protocol violation: `Some(Err(Error::Protocol(_)))`, after our
+    ///   Close with its code (1002, 1007, 1009) was sent and the peer closed
+    ///   (or [`Config::close_timeout`] passed);
+    /// - the peer vanishing without a Close: `Some(Err(_))` (1006);
+    /// - no answer to our Close in time: `Some(Err(Error::Timeout))`.
+    ///
+    /// # Cancel safety
+    /// Cancel-safe: all state lives in the socket, not in the future, so
+    /// dropping it (e.g. in `tokio::select!`) loses no message.
+    pub async fn recv(&mut self) -> Option<Result<Message, Error>> {
+        poll_fn(|cx| self.shared.lock().poll_recv(cx)).await
+    }
+
+    /// Queues a message and writes it out, waiting only while more than
+    /// [`Config::write_buffer_high_water`] bytes are queued (so memory stays
+    /// bounded by the high-water mark plus one message when the peer reads
+    /// slowly). What is left below the mark is written by later calls
+    /// ([`WebSocket::flush`] waits for all of it).
+    ///
+    /// `Message::Close` starts the closing handshake; [`WebSocket::close`]
+    /// also waits for its end.
+    ///
+    /// # Cancel safety
+    /// The message is queued on the first poll; dropping the future after
+    /// that only stops waiting (the message is still sent). Dropped before
+    /// its first poll, nothing is sent.
+    ///
+    /// # Errors
+    /// [`Error::Closed`] once a Close was sent or received or the connection
+    /// ended; [`Error::Protocol`] with [`ws_frame::Error::InvalidSend`] for a
+    /// control payload over 125 bytes or a close code that may not be sent;
+    /// [`Error::Io`] if writing fails.
+    pub async fn send(&mut self, message: Message) -> Result<(), Error> {
+        send(&self.shared, message).await
+    }
+
+    /// Writes out everything queued and flushes the transport.
+    ///
+    /// # Cancel safety
+    /// Cancel-safe: nothing is lost if dropped; the rest is written later.
+    ///
+    /// # Errors
+    /// [`Error::Io`] if writing fails; [`Error::Closed`] if it failed before.
+    pub async fn flush(&mut self) -> Result<(), Error> {
+        poll_fn(|cx| self.shared.lock().poll_flush(cx)).await
+    }
+
+    /// Runs the closing handshake (RFC 6455 §7.1.2): sends a Close with
+    /// `code` and `reason` (cut to 123 bytes), then reads until the peer's
+    /// Close arrives (messages received meanwhile are discarded), at most
+    /// [`Config::close_timeout`]. A server then closes the TCP connection; a
+    /// client waits for the server to do so (§7.1.1). If the handshake was
+    /// already started (by either side) this just waits for its end.
+    ///
+    /// # Cancel safety
+    /// Cancel-safe in that the Close stays queued and a later `recv` or
+    /// `close` continues the handshake.
+    ///
+    /// # Errors
+    /// [`Error::Timeout`] if the peer did not answer in time (the connection
+    /// is dropped anyway); [`Error::Protocol`] with
+    /// [`ws_frame::Error::InvalidSend`] for a code that may not be sent
+    /// (1005, 1006, 1015, …); an error that ended the connection meanwhile.
+    pub async fn close(&mut self, code: CloseCode, reason: &str) -> Result<(), Error> {
+        match self.shared.lock().queue(Message::close(code, reason)) {
+            Ok(()) | Err(Error::Closed) => {}
+            Err(e) => return Err(e),
+        }
+        let mut result = Ok(());
+        while let Some(item) = self.recv().await {
+            if let Err(e) = item {
+                result = Err(e);
+            }
+        }
+        result
+    }
+}
+
+async fn send<S: AsyncRead + AsyncWrite + Unpin>(
+    shared: &Shared<S>,
+    message: Message,
+) -> Result<(), Error> {
+    shared.lock().queue(message)?;
+    poll_fn(|cx| shared.lock().poll_send_ready(cx)).await
+}
+
+impl<S: AsyncRead + AsyncWrite + Unpin> Stream for WebSocket<S> {
+    type Item = Result<Message, Error>;
+
+    fn poll_next(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<Self::Item>> {
+        self.shared.lock().poll_recv(cx)
+    }
+}
+
+impl<S: AsyncRead + AsyncWrite + Unpin> Sink<Message> for WebSocket<S> {
+    type Error = Error;
+
+    fn poll_ready(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Result<(), Error>> {
+        self.shared.lock().poll_send_ready(cx)
+    }
+
+    fn start_send(self: Pin<&mut Self>, item: Message) -> Result<(), Error> {
+        self.shared.lock().queue(item)
+    }
+
+    fn poll_flush(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Result<(), Error>> {
+        self.shared.lock().poll_flush(cx)
+    }
+
+    /// Sends a Close 1000 (unless one was sent) and flushes; the answer is
+    /// read by whoever reads (use [`WebSocket::close`] to wait for it).
+    fn poll_close(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Result<(), Error>> {
+        sink_close(&self.shared, cx)
+    }
+}
+
+fn sink_close<S: AsyncRead + AsyncWrite + Unpin>(
+    shared: &Shared<S>,
+    cx: &mut Context<'_>,
+) -> Poll<Result<(), Error>> {
+    let mut inner = shared.lock();
+    if inner.connection().close_sent().is_none() && inner.connection().state() == State::Open {
+        inner.queue(Message::close(CloseCode::NORMAL, ""))?;
+    }
+    inner.poll_flush(cx)
+}
+
+/// The reading half of a [`WebSocket`], from [`WebSocket::split`].
+///
+/// It does everything [`WebSocket::recv`] does, including writing the
+/// automatic Pong and Close reply and running the keepalive and idle timers,
+/// whatever the writer half is doing.
+pub struct WebSocketReader<S> {
+    shared: Arc<Shared<S>>,
+}
+
+impl<S> fmt::Debug for WebSocketReader<S> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("WebSocketReader").finish_non_exhaustive()
+    }
+}
+
+impl<S> WebSocketReader<S> {
+    /// The round-trip time of the last answered keepalive Ping.
+    pub fn rtt(&self) -> Option<Duration> {
+        self.shared.lock().rtt()
+    }
+
+    /// The subprotocol agreed in the opening handshake, if any.
+    pub fn protocol(&self) -> Option<&str> {
+        self.shared.protocol.as_deref()
+    }
+
+    /// Puts the halves back together.
+    ///
+    /// # Errors
+    /// Gives both halves back if they come from different sockets.
+    pub fn reunite(
+        self,
+        writer: WebSocketWriter<S>,
+    ) -> Result<WebSocket<S>, (Self, WebSocketWriter<S>)> {
+        if !Arc::ptr_eq(&self.shared, &writer.shared) {
+            return Err((self, writer));
+        }
+        let shared = Arc::clone(&self.shared);
+        drop(self);
+        shared.lock().reader_alive = true;
+        drop(writer);
+        Ok(WebSocket { shared })
+    }
+}
+
+impl<S: AsyncRead + AsyncWrite + Unpin> WebSocketReader<S> {
+    /// Receives the next message; `None` once the connection is finished.
+    /// Same behaviour as [`WebSocket::recv`].
+    ///
+    /// # Cancel safety
+    /// Cancel-safe: no message is lost if the future is dropped.
+    pub async fn recv(&mut self) -> Option<Result<Message, Error>> {
+        poll_fn(|cx| self.shared.lock().poll_recv(cx)).await
+    }
+}
+
+impl<S> Drop for WebSocketReader<S> {
+    fn drop(&mut self) {
+        let mut inner = self.shared.lock();
+        inner.reader_alive = false;
+        inner.wakers().wake_writer();
+    }
+}
+
+impl<S: AsyncRead + AsyncWrite + Unpin> Stream for WebSocketReader<S> {
+    type Item = Result<Message, Error>;
+
+    fn poll_next(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<Self::Item>> {
+        self.shared.lock().poll_recv(cx)
+    }
+}
+
+/// The writing half of a [`WebSocket`], from [`WebSocket::split`].
+pub struct WebSocketWriter<S> {
+    shared: Arc<Shared<S>>,
+}
+
+impl<S> fmt::Debug for WebSocketWriter<S> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("WebSocketWriter").finish_non_exhaustive()
+    }
+}
+
+impl<S> WebSocketWriter<S> {
+    /// Bytes queued for writing and not yet written.
+    pub fn buffered_amount(&self) -> usize {
+        self.shared.lock().connection().transmit_len()
+    }
+}
+
+impl<S: AsyncRead + AsyncWrite + Unpin> WebSocketWriter<S> {
+    /// Queues a message and writes it out, waiting only while more than the
+    /// high-water mark is queued. Same behaviour as [`WebSocket::send`].
+    ///
+    /// # Cancel safety
+    /// The message is queued on the first poll; dropping the future later
+    /// only stops waiting.
+    ///
+    /// # Errors
+    /// As [`WebSocket::send`].
+    pub async fn send(&mut self, message: Message) -> Result<(), Error> {
+        send(&self.shared, message).await
+    }
+
+    /// Writes out everything queued and flushes the transport.
+    ///
+    /// # Cancel safety
+    /// Cancel-safe.
+    ///
+    /// # Errors
+    /// [`Error::Io`] if writing fails; [`Error::Closed`] if it failed before.
+    pub async fn flush(&mut self) -> Result<(), Error> {
+        poll_fn(|cx| self.shared.lock().poll_flush(cx)).await
+    }
+
+    /// Sends a Close and waits for the closing handshake to finish: the
+    /// reader half (which must keep reading) sees the peer's Close, at most
+    /// [`Config::close_timeout`]. If the reader half was dropped, this reads
+    /// itself, discarding messages.
+    ///
+    /// # Cancel safety
+    /// The Close stays queued if dropped after the first poll.
+    ///
+    /// # Errors
+    /// [`Error::Timeout`] if the handshake did not finish in time (the
+    /// transport is then shut down); [`Error::Closed`] if the connection
+    /// ended without the peer's Close; the errors of [`WebSocket::send`].
+    pub async fn close(&mut self, code: CloseCode, reason: &str) -> Result<(), Error> {
+        let timeout = {
+            let mut inner = self.shared.lock();
+            match inner.queue(Message::close(code, reason)) {
+                Ok(()) | Err(Error::Closed) => {}
+                Err(e) => return Err(e),
+            }
+            inner.config().close_timeout
+        };
+        let shared = &self.shared;
+        let wait = async {
+            let _ = poll_fn(|cx| shared.lock().poll_flush(cx)).await;
+            poll_fn(|cx| {
+                let mut inner = shared.lock();
+                if inner.reader_alive {
+                    return inner.poll_close_seen(cx);
+                }
+                // Nobody reads: read ourselves until the end.
+                let mut result = Ok(());
+                loop {
+                    match inner.poll_recv(cx) {
+                        Poll::Ready(Some(Err(e))) => result = Err(e),
+                        Poll::Ready(Some(Ok(_))) => {}
+                        Poll::Ready(None) => return Poll::Ready(result),
+                        Poll::Pending => return Poll::Pending,
+                    }
+                }
+            })
+            .await
+        };
+        // The reader enforces the close timeout itself; this bound only
+        // matters if the reader task stopped reading.
+        match tokio::time::timeout(timeout * 2, wait).await {
+            Ok(result) => result,
+            Err(_) => {
+                poll_fn(|cx| shared.lock().poll_abort(cx)).await;
+                Err(Error::Timeout)
+            }
+        }
+    }
+}
+
+impl<S: AsyncRead + AsyncWrite + Unpin> Sink<Message> for WebSocketWriter<S> {
+    type Error = Error;
+
+    fn poll_ready(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Result<(), Error>> {
+        self.shared.lock().poll_send_ready(cx)
+    }
+
+    fn start_send(self: Pin<&mut Self>, item: Message) -> Result<(), Error> {
+        self.shared.lock().queue(item)
+    }
+
+    fn poll_flush(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Result<(), Error>> {
+        self.shared.lock().poll_flush(cx)
+    }
+
+    /// Sends a Close 1000 (unless one was sent) and flushes.
+    fn poll_close(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Result<(), Error>> {
+        sink_close(&self.shared, cx)
+    }
+}
