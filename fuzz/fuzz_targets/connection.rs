@@ -9,8 +9,7 @@ pub(crate) fn check(data: &[u8]) {
     let (&first, input) = data.split_first().unwrap_or((&0, &[]));
     let role = [Role::Server, Role::Client][usize::from(first & 1)];
     let mut config = Config::default();
-    config.stream_messages = first & 2 != 0;
-    config.max_frame_size = 1 << 16;
+    (config.stream_messages, config.max_frame_size) = (first & 2 != 0, 1 << 16);
     let allowed = |e: Error| matches!(e.close_code().0, 1002 | 1007 | 1009);
     let mut conn = Connection::new(role, config).with_mask_source(|| [1, 2, 3, 4]);
     for piece in input.chunks(usize::from(first >> 2).max(1)) {
