@@ -54,12 +54,20 @@ struct Shared {
 }
 
 /// A bound server, ready to [`Server::run`].
-#[derive(Debug)]
 pub struct Server {
     listener: TcpListener,
     tls: Option<tokio_rustls::TlsAcceptor>,
     shared: Arc<Shared>,
     shutdown: watch::Sender<bool>,
+}
+
+impl std::fmt::Debug for Server {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Server")
+            .field("listener", &self.listener)
+            .field("tls", &self.tls.is_some())
+            .finish_non_exhaustive()
+    }
 }
 
 impl Server {
@@ -304,7 +312,7 @@ where
         // `recv` is cancel-safe, so losing the race to shutdown loses nothing.
         let message = tokio::select! {
             message = ws.recv() => message,
-            _ = shutdown.wait_for(|down| *down) => {
+            () = until_shutdown(&mut shutdown) => {
                 let _ = ws.close(CloseCode::GOING_AWAY, "server shutting down").await;
                 return CloseCode::GOING_AWAY.0;
             }
@@ -324,4 +332,10 @@ where
             None => return CloseCode::ABNORMAL.0,
         }
     }
+}
+
+/// Completes once the server starts shutting down.
+async fn until_shutdown(shutdown: &mut watch::Receiver<bool>) {
+    // An error means the server is gone: that is a shutdown too.
+    let _ = shutdown.wait_for(|down| *down).await;
 }
