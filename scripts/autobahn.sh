@@ -92,7 +92,7 @@ run_client() {
 }
 
 mkdir -p "$out_base"
-cargo build --release -p ws-server -p ws-tokio --example autobahn_client
+cargo build --release -p ws-server -p ws-tokio --bins --example autobahn_client
 status=0
 case "$mode" in
   server) run_server || status=1 ;;
