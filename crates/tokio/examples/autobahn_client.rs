@@ -15,8 +15,15 @@ const AGENT: &str = "ws-tokio";
 
 fn options() -> ConnectOptions {
     // Autobahn 9.x sends messages of up to 16 MiB, in frames of up to 16 MiB.
-    let config = Config { max_frame_size: 64 << 20, max_message_size: 64 << 20, ..Config::default() };
-    ConnectOptions { config, ..ConnectOptions::default() }
+    let config = Config {
+        max_frame_size: 64 << 20,
+        max_message_size: 64 << 20,
+        ..Config::default()
+    };
+    ConnectOptions {
+        config,
+        ..ConnectOptions::default()
+    }
 }
 
 /// Echoes every data message until the connection ends.
@@ -43,7 +50,10 @@ async fn case_count(base: &str) -> Result<u32, Box<dyn std::error::Error>> {
 
 #[tokio::main(flavor = "current_thread")]
 async fn main() -> ExitCode {
-    let Some(base) = std::env::args().nth(1).or_else(|| std::env::var("AUTOBAHN_URL").ok()) else {
+    let Some(base) = std::env::args()
+        .nth(1)
+        .or_else(|| std::env::var("AUTOBAHN_URL").ok())
+    else {
         eprintln!("usage: autobahn_client ws://HOST:PORT (or set AUTOBAHN_URL)");
         return ExitCode::from(2);
     };

@@ -9,7 +9,9 @@ use ws_tokio::Message;
 
 #[tokio::main]
 async fn main() -> std::io::Result<()> {
-    let addr = std::env::args().nth(1).unwrap_or_else(|| "127.0.0.1:9002".to_owned());
+    let addr = std::env::args()
+        .nth(1)
+        .unwrap_or_else(|| "127.0.0.1:9002".to_owned());
     let listener = tokio::net::TcpListener::bind(&addr).await?;
     println!("listening on ws://{}", listener.local_addr()?);
     loop {

@@ -10,8 +10,9 @@
 //!   │ 1. write out queued bytes        │          │ queue(msg) → Connection        │
 //!   │ 2. Connection::poll_event        │          │ write queued bytes (vectored)  │
 //!   │ 3. timers: close / idle / ping   │          │ until ≤ high-water (or empty)  │
-//!   │ 4. stop reading above high-water │          └────────────────────────────────┘
-//!   │ 5. read into Connection::read_buf│
+//!   │ 4. read into Connection::read_buf│          └────────────────────────────────┘
+//!   │ (2 and 4 pause while the Pongs   │
+//!   │  we owe exceed the high-water)   │
 //!   └──────────────────────────────────┘
 //!           │ Close received / protocol error / EOF / timeout
 //!           ▼
@@ -100,6 +101,12 @@ pub(crate) struct Inner<S> {
     rtt: Option<Duration>,
     /// When the closing handshake must be over.
     close_deadline: Option<Instant>,
+    /// Queued bytes the reader itself caused (automatic Pongs, keepalive
+    /// Pings, the Close reply), at most: a peer that sends Pings but never
+    /// reads must not grow our queue without end, but the application's own
+    /// sends must not stop the reading (two peers that both write and read
+    /// would deadlock).
+    reader_debt: usize,
     /// A write failed: the queue was dropped and nothing more is written.
     write_failed: bool,
     /// The transport was shut down for writing.
@@ -133,6 +140,7 @@ impl<S> Inner<S> {
             ping_counter: 0,
             rtt: None,
             close_deadline: None,
+            reader_debt: 0,
             write_failed: false,
             shutdown: false,
             reader_alive: true,
@@ -242,7 +250,9 @@ impl<S> Inner<S> {
     fn send_keepalive_ping(&mut self, now: Instant) {
         self.ping_counter = self.ping_counter.wrapping_add(1);
         let payload = Bytes::copy_from_slice(&self.ping_counter.to_be_bytes());
+        let queued_before = self.conn.transmit_len();
         if self.conn.ping(payload).is_ok() {
+            self.reader_debt += self.conn.transmit_len().saturating_sub(queued_before);
             tracing::trace!(counter = self.ping_counter, "keepalive ping");
             self.ping_outstanding = Some((self.ping_counter, now));
         }
@@ -317,8 +327,23 @@ impl<S: AsyncRead + AsyncWrite + Unpin> Inner<S> {
                 let _ = self.poll_write_queue(&mut io, 0);
             }
 
+            // Backpressure: once the bytes the reader caused (Pongs) exceed
+            // the high-water mark, decode and read nothing more until they
+            // are written; the write attempt above registered for
+            // writability. The timers still run.
+            let blocked = !self.write_failed
+                && !self.shutdown
+                && self.reader_debt > self.config.write_buffer_high_water;
+
             // 2. Decode what was received.
-            match self.conn.poll_event() {
+            let queued_before = self.conn.transmit_len();
+            let event = if blocked {
+                Ok(None)
+            } else {
+                self.conn.poll_event()
+            };
+            self.reader_debt += self.conn.transmit_len().saturating_sub(queued_before);
+            match event {
                 Ok(Some(event)) => {
                     self.last_rx = Instant::now();
                     let message = match event {
@@ -415,17 +440,11 @@ impl<S: AsyncRead + AsyncWrite + Unpin> Inner<S> {
                 continue;
             }
 
-            // 4. Backpressure: a peer that does not read gets nothing more
-            //    read from it (its Pings would otherwise grow our queue). The
-            //    write attempt in step 1 registered for writability.
-            if !self.write_failed
-                && !self.shutdown
-                && self.conn.transmit_len() > self.config.write_buffer_high_water
-            {
+            if blocked {
                 return Poll::Pending;
             }
 
-            // 5. Read.
+            // 4. Read.
             match self.poll_read_some(&mut io) {
                 Poll::Ready(Ok(0)) => self.conn.receive_eof(),
                 Poll::Ready(Ok(_)) => self.last_rx = Instant::now(),
@@ -564,7 +583,11 @@ impl<S: AsyncRead + AsyncWrite + Unpin> Inner<S> {
                 Ok(0) => {
                     return Poll::Ready(Err(self.write_error(io::ErrorKind::WriteZero.into())));
                 }
-                Ok(n) => self.conn.advance_transmit(n),
+                Ok(n) => {
+                    self.conn.advance_transmit(n);
+                    // What is left includes at most all of the reader's bytes.
+                    self.reader_debt = self.reader_debt.min(self.conn.transmit_len());
+                }
                 Err(e) => return Poll::Ready(Err(self.write_error(e))),
             }
         }
@@ -584,6 +607,7 @@ impl<S: AsyncRead + AsyncWrite + Unpin> Inner<S> {
         self.write_failed = true;
         let queued = self.conn.transmit_len();
         self.conn.advance_transmit(queued);
+        self.reader_debt = 0;
         self.wakers.wake_reader();
         Error::Io(e)
     }

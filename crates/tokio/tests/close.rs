@@ -25,12 +25,21 @@ async fn rfc6455_7_1_2_client_initiated_close() {
     })
     .await;
     let mut ws = client(addr, Config::default()).await;
-    tokio::time::timeout(SOON, ws.close(CloseCode::NORMAL, "bye")).await.unwrap().unwrap();
+    tokio::time::timeout(SOON, ws.close(CloseCode::NORMAL, "bye"))
+        .await
+        .unwrap()
+        .unwrap();
     let (first, then_none) = rx.await.unwrap();
-    assert_eq!(first.unwrap().unwrap(), Message::close(CloseCode::NORMAL, "bye"));
+    assert_eq!(
+        first.unwrap().unwrap(),
+        Message::close(CloseCode::NORMAL, "bye")
+    );
     assert!(then_none);
     assert!(ws.recv().await.is_none());
-    assert!(matches!(ws.send(Message::text("late")).await, Err(Error::Closed)));
+    assert!(matches!(
+        ws.send(Message::text("late")).await,
+        Err(Error::Closed)
+    ));
 }
 
 /// The server starts; the client sees the Close once, then `None`.
@@ -48,7 +57,10 @@ async fn server_initiated_close() {
     .await;
     let mut ws = client(addr, Config::default()).await;
     let close = next(&mut ws).await.unwrap().unwrap();
-    assert_eq!(close, Message::Close(Some(CloseFrame::new(CloseCode::GOING_AWAY, "restart"))));
+    assert_eq!(
+        close,
+        Message::Close(Some(CloseFrame::new(CloseCode::GOING_AWAY, "restart")))
+    );
     // The client then waits for the server to close TCP (§7.1.1) and ends.
     assert!(next(&mut ws).await.is_none());
     assert!(rx.await.unwrap(), "server's close() returns Ok");
@@ -64,7 +76,10 @@ async fn close_discards_messages_that_cross_it() {
     })
     .await;
     let mut ws = client(addr, Config::default()).await;
-    tokio::time::timeout(SOON, ws.close(CloseCode::NORMAL, "")).await.unwrap().unwrap();
+    tokio::time::timeout(SOON, ws.close(CloseCode::NORMAL, ""))
+        .await
+        .unwrap()
+        .unwrap();
 }
 
 /// §7.1.7: a protocol violation makes the server send Close 1002, report the
@@ -92,7 +107,10 @@ async fn rfc6455_7_4_1_protocol_error_sends_1002() {
     drop(peer); // the server waits for us to close before it reports
     let (first, then_none) = tokio::time::timeout(SOON, rx).await.unwrap().unwrap();
     let error = first.unwrap().unwrap_err();
-    assert!(matches!(error, Error::Protocol(ws_frame::Error::UnmaskedFrame)), "{error}");
+    assert!(
+        matches!(error, Error::Protocol(ws_frame::Error::UnmaskedFrame)),
+        "{error}"
+    );
     assert_eq!(error.close_code(), Some(CloseCode::PROTOCOL_ERROR));
     assert!(then_none);
 }
@@ -102,7 +120,8 @@ async fn rfc6455_7_4_1_protocol_error_sends_1002() {
 async fn rfc6455_8_1_invalid_utf8_sends_1007() {
     let addr = echo_server().await;
     let mut peer = RawPeer::connect(addr, &[]).await;
-    peer.send(&client_frame(true, 0x1, &[0xce, 0xba, 0xff])).await;
+    peer.send(&client_frame(true, 0x1, &[0xce, 0xba, 0xff]))
+        .await;
     match peer.next().await {
         Some(Event::Close(Some(frame))) => assert_eq!(frame.code, CloseCode::INVALID_PAYLOAD),
         other => panic!("expected Close 1007, got {other:?}"),
@@ -113,7 +132,10 @@ async fn rfc6455_8_1_invalid_utf8_sends_1007() {
 /// A frame over `max_frame_size` is 1009.
 #[tokio::test]
 async fn oversized_frame_sends_1009() {
-    let config = Config { max_frame_size: 1000, ..Config::default() };
+    let config = Config {
+        max_frame_size: 1000,
+        ..Config::default()
+    };
     let addr = server(config, echo).await;
     let mut peer = RawPeer::connect(addr, &[]).await;
     peer.send(&client_frame(true, 0x2, &[0; 1001])).await;
@@ -126,7 +148,10 @@ async fn oversized_frame_sends_1009() {
 /// No frame from the peer for `idle_timeout`: Close 1001 (Going Away).
 #[tokio::test]
 async fn idle_timeout_sends_1001() {
-    let config = Config { idle_timeout: Some(Duration::from_millis(200)), ..Config::default() };
+    let config = Config {
+        idle_timeout: Some(Duration::from_millis(200)),
+        ..Config::default()
+    };
     let addr = server(config, echo).await;
     let mut ws = client(addr, Config::default()).await;
     let close = next(&mut ws).await.unwrap().unwrap();
@@ -162,7 +187,10 @@ async fn idle_peer_that_ignores_close_is_dropped() {
         other => panic!("expected Close 1001, got {other:?}"),
     }
     // We never answer; the server gives up and reports it.
-    assert_eq!(tokio::time::timeout(SOON, rx).await.unwrap().unwrap(), Some(true));
+    assert_eq!(
+        tokio::time::timeout(SOON, rx).await.unwrap().unwrap(),
+        Some(true)
+    );
     assert!(peer.expect_eof().await);
 }
 
@@ -205,7 +233,8 @@ async fn client_sees_server_vanish() {
 async fn rfc6455_7_4_2_invalid_close_code_is_1002() {
     let addr = echo_server().await;
     let mut peer = RawPeer::connect(addr, &[]).await;
-    peer.send(&client_frame(true, 0x8, &999u16.to_be_bytes())).await;
+    peer.send(&client_frame(true, 0x8, &999u16.to_be_bytes()))
+        .await;
     match peer.next().await {
         Some(Event::Close(Some(frame))) => assert_eq!(frame.code, CloseCode::PROTOCOL_ERROR),
         other => panic!("expected Close 1002, got {other:?}"),

@@ -14,20 +14,42 @@ async fn text_and_binary_echo_from_0_bytes_to_16_mib() {
     let mut ws = client(addr, Config::default()).await;
     // Around every length-encoding boundary (§5.2: 7, 16 and 64-bit lengths)
     // and the zero-copy threshold of the core.
-    for len in [0, 1, 125, 126, 127, 4095, 4096, 65535, 65536, 65537, 1 << 20, 16 << 20] {
+    for len in [
+        0,
+        1,
+        125,
+        126,
+        127,
+        4095,
+        4096,
+        65535,
+        65536,
+        65537,
+        1 << 20,
+        16 << 20,
+    ] {
         let data: Vec<u8> = (0..len).map(|i| (i % 251) as u8).collect();
         let data = Bytes::from(data);
         ws.send(Message::Binary(data.clone())).await.unwrap();
-        assert_eq!(next(&mut ws).await.unwrap().unwrap(), Message::Binary(data), "binary {len}");
+        assert_eq!(
+            next(&mut ws).await.unwrap().unwrap(),
+            Message::Binary(data),
+            "binary {len}"
+        );
 
-        let text: String = (0..len).map(|i| char::from(b'a' + (i % 26) as u8)).collect();
+        let text: String = (0..len)
+            .map(|i| char::from(b'a' + (i % 26) as u8))
+            .collect();
         ws.send(Message::text(text.clone())).await.unwrap();
         let echoed = next(&mut ws).await.unwrap().unwrap();
         assert_eq!(echoed.as_text(), Some(text.as_str()), "text {len}");
     }
     let multibyte = "κόσμε €𝄞 ".repeat(1000);
     ws.send(Message::text(multibyte.clone())).await.unwrap();
-    assert_eq!(next(&mut ws).await.unwrap().unwrap().as_text(), Some(multibyte.as_str()));
+    assert_eq!(
+        next(&mut ws).await.unwrap().unwrap().as_text(),
+        Some(multibyte.as_str())
+    );
     ws.close(ws_tokio::CloseCode::NORMAL, "").await.unwrap();
 }
 
@@ -40,7 +62,10 @@ async fn many_small_messages_keep_their_order() {
     }
     ws.flush().await.unwrap();
     for i in 0..2000 {
-        assert_eq!(next(&mut ws).await.unwrap().unwrap().as_text(), Some(i.to_string().as_str()));
+        assert_eq!(
+            next(&mut ws).await.unwrap().unwrap().as_text(),
+            Some(i.to_string().as_str())
+        );
     }
 }
 
@@ -58,7 +83,10 @@ async fn rfc6455_5_4_fragmented_message_with_interleaved_ping() {
     for b in bytes {
         peer.send(&[b]).await;
     }
-    assert_eq!(peer.next().await, Some(Event::Pong(Bytes::from_static(b"ping"))));
+    assert_eq!(
+        peer.next().await,
+        Some(Event::Pong(Bytes::from_static(b"ping")))
+    );
     match peer.next().await {
         Some(Event::Text(text)) => assert_eq!(text, "Hello, wörld"),
         other => panic!("expected the echo, got {other:?}"),
@@ -74,7 +102,10 @@ async fn leftover_bytes_after_the_request_are_kept() {
     extra.extend(client_frame(true, 0x2, &[1, 2, 3]));
     let mut peer = RawPeer::connect(addr, &extra).await;
     assert_eq!(peer.next().await, Some(Event::Text("early".into())));
-    assert_eq!(peer.next().await, Some(Event::Binary(Bytes::from_static(&[1, 2, 3]))));
+    assert_eq!(
+        peer.next().await,
+        Some(Event::Binary(Bytes::from_static(&[1, 2, 3])))
+    );
 }
 
 /// The client keeps the frames a server sends in the same write as its 101.
@@ -110,7 +141,10 @@ async fn leftover_bytes_after_the_101_are_kept() {
         let _ = tcp.read(&mut buf).await;
     });
     let mut ws = client(addr, Config::default()).await;
-    assert_eq!(next(&mut ws).await.unwrap().unwrap(), Message::text("first"));
+    assert_eq!(
+        next(&mut ws).await.unwrap().unwrap(),
+        Message::text("first")
+    );
 }
 
 /// `from_raw` over an in-memory duplex: both roles, no TCP at all.
@@ -127,6 +161,9 @@ async fn from_raw_over_a_duplex() {
         client
     });
     assert_eq!(next(&mut server).await.unwrap().unwrap().len(), 100_000);
-    assert_eq!(next(&mut server).await.unwrap().unwrap(), Message::text("after"));
+    assert_eq!(
+        next(&mut server).await.unwrap().unwrap(),
+        Message::text("after")
+    );
     let _client = sender.await.unwrap();
 }

@@ -26,12 +26,16 @@ where
     let handler = std::sync::Arc::new(handler);
     tokio::spawn(async move {
         loop {
-            let Ok((tcp, _)) = listener.accept().await else { return };
+            let Ok((tcp, _)) = listener.accept().await else {
+                return;
+            };
             tcp.set_nodelay(true).unwrap();
             let config = config.clone();
             let handler = handler.clone();
             tokio::spawn(async move {
-                if let Ok(ws) = ws_tokio::accept_with_config(tcp, config, |_, _| Ok(Accept::default())).await {
+                if let Ok(ws) =
+                    ws_tokio::accept_with_config(tcp, config, |_, _| Ok(Accept::default())).await
+                {
                     handler(ws).await;
                 }
             });
@@ -63,10 +67,10 @@ pub fn frame(fin: bool, opcode: u8, payload: &[u8], mask: Option<[u8; 4]>) -> Ve
     let mut out = vec![if fin { 0x80 } else { 0 } | opcode];
     let mask_bit = if mask.is_some() { 0x80 } else { 0 };
     match payload.len() {
-        n @ 0..=125 => out.push(mask_bit | n as u8),
+        n @ 0..=125 => out.push(mask_bit | u8::try_from(n).unwrap()),
         n @ 126..=0xFFFF => {
             out.push(mask_bit | 126);
-            out.extend_from_slice(&(n as u16).to_be_bytes());
+            out.extend_from_slice(&u16::try_from(n).unwrap().to_be_bytes());
         }
         n => {
             out.push(mask_bit | 127);
@@ -163,8 +167,13 @@ impl RawPeer {
 
 /// Connects our client to `addr` with `config`.
 pub async fn client(addr: SocketAddr, config: Config) -> WebSocket<ws_tokio::MaybeTlsStream> {
-    let options = ws_tokio::ConnectOptions { config, ..Default::default() };
-    let (ws, response) = ws_tokio::connect_with(&format!("ws://{addr}/"), options).await.unwrap();
+    let options = ws_tokio::ConnectOptions {
+        config,
+        ..Default::default()
+    };
+    let (ws, response) = ws_tokio::connect_with(&format!("ws://{addr}/"), options)
+        .await
+        .unwrap();
     assert_eq!(response.status(), 101);
     ws
 }
@@ -174,5 +183,7 @@ pub async fn next<S>(ws: &mut WebSocket<S>) -> Option<Result<Message, ws_tokio::
 where
     S: tokio::io::AsyncRead + tokio::io::AsyncWrite + Unpin,
 {
-    tokio::time::timeout(SOON, ws.recv()).await.expect("recv timed out")
+    tokio::time::timeout(SOON, ws.recv())
+        .await
+        .expect("recv timed out")
 }
