@@ -39,7 +39,10 @@ struct Args {
 
 fn main() -> ExitCode {
     let args = Args::parse();
-    let runtime = match tokio::runtime::Builder::new_current_thread().enable_all().build() {
+    let runtime = match tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+    {
         Ok(runtime) => runtime,
         Err(e) => return fail(1, &format!("cannot start the runtime: {e}")),
     };
@@ -52,13 +55,17 @@ fn fail(code: u8, message: &str) -> ExitCode {
 }
 
 async fn run(args: Args) -> ExitCode {
-    let mut options = ConnectOptions::default();
-    options.protocols = args.protocols;
+    let mut options = ConnectOptions {
+        protocols: args.protocols,
+        ..ConnectOptions::default()
+    };
     for header in &args.headers {
         let Some((name, value)) = header.split_once(':') else {
             return fail(2, &format!("--header {header:?} is not `Name: value`"));
         };
-        options.headers.push((name.trim().to_owned(), value.trim().to_owned()));
+        options
+            .headers
+            .push((name.trim().to_owned(), value.trim().to_owned()));
     }
     if let Some(ca) = &args.ca {
         match std::fs::read(ca) {
@@ -125,10 +132,18 @@ async fn run(args: Args) -> ExitCode {
 /// The exit status for the peer's Close frame.
 fn closed(frame: Option<&CloseFrame>) -> ExitCode {
     match frame {
-        Some(frame) if matches!(frame.code, CloseCode::NORMAL | CloseCode::GOING_AWAY) => ExitCode::SUCCESS,
+        Some(frame) if matches!(frame.code, CloseCode::NORMAL | CloseCode::GOING_AWAY) => {
+            ExitCode::SUCCESS
+        }
         // A Close without a status code ends the session normally too.
         None => ExitCode::SUCCESS,
-        Some(frame) => fail(1, &format!("closed with code {} reason {:?}", frame.code.0, frame.reason)),
+        Some(frame) => fail(
+            1,
+            &format!(
+                "closed with code {} reason {:?}",
+                frame.code.0, frame.reason
+            ),
+        ),
     }
 }
 
@@ -147,8 +162,9 @@ fn print_line(line: &str) {
 
 fn hex(data: &[u8]) -> String {
     use std::fmt::Write as _;
-    data.iter().fold(String::with_capacity(data.len() * 2), |mut s, b| {
-        let _ = write!(s, "{b:02x}");
-        s
-    })
+    data.iter()
+        .fold(String::with_capacity(data.len() * 2), |mut s, b| {
+            let _ = write!(s, "{b:02x}");
+            s
+        })
 }

@@ -205,7 +205,9 @@ mod tests {
 
     #[test]
     fn rfc6455_7_4_codes() {
-        for code in [0u16, 999, 1004, 1005, 1006, 1015, 1016, 1100, 2000, 2999, 5000, 65535] {
+        for code in [
+            0u16, 999, 1004, 1005, 1006, 1015, 1016, 1100, 2000, 2999, 5000, 65535,
+        ] {
             let body = code.to_be_bytes();
             assert_eq!(
                 CloseFrame::parse(&body),
@@ -213,7 +215,10 @@ mod tests {
                 "{code}"
             );
         }
-        for code in [1000u16, 1001, 1002, 1003, 1007, 1008, 1009, 1010, 1011, 1012, 1013, 1014, 3000, 3999, 4000, 4999] {
+        for code in [
+            1000u16, 1001, 1002, 1003, 1007, 1008, 1009, 1010, 1011, 1012, 1013, 1014, 3000, 3999,
+            4000, 4999,
+        ] {
             let body = code.to_be_bytes();
             assert_eq!(
                 CloseFrame::parse(&body).unwrap().unwrap().code,
@@ -228,7 +233,9 @@ mod tests {
             CloseFrame::parse(&[0x03, 0xe8, 0xff]),
             Err(Error::InvalidUtf8)
         );
-        let ok = CloseFrame::parse(&[0x03, 0xe8, b'b', b'y', b'e']).unwrap().unwrap();
+        let ok = CloseFrame::parse(&[0x03, 0xe8, b'b', b'y', b'e'])
+            .unwrap()
+            .unwrap();
         assert_eq!(ok, CloseFrame::new(CloseCode::NORMAL, "bye"));
     }
 
@@ -244,7 +251,10 @@ mod tests {
 
     #[test]
     fn debug_names_the_code() {
-        assert_eq!(format!("{:?}", CloseCode::MESSAGE_TOO_BIG), "1009(MESSAGE_TOO_BIG)");
+        assert_eq!(
+            format!("{:?}", CloseCode::MESSAGE_TOO_BIG),
+            "1009(MESSAGE_TOO_BIG)"
+        );
         assert_eq!(format!("{:?}", CloseCode(4321)), "4321");
     }
 }

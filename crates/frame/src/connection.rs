@@ -167,7 +167,11 @@ enum ReadState {
     Header,
     /// Reading a payload: the first `done` bytes of the receive buffer are
     /// already unmasked (and, for text, validated).
-    Payload { header: Header, len: usize, done: usize },
+    Payload {
+        header: Header,
+        len: usize,
+        done: usize,
+    },
 }
 
 /// The data message being received.
@@ -183,6 +187,11 @@ struct Incoming {
     /// Raw bytes received so far (for the size limit without an extension).
     size: usize,
 }
+
+/// The most receive-buffer room reserved ahead of the bytes that have
+/// arrived. The buffer still grows geometrically for a large frame, but
+/// memory is only committed as the peer actually sends.
+const RESERVE_AHEAD: usize = 64 * 1024;
 
 /// Where masks come from (§5.3: "a strong source of entropy").
 type MaskSource = Box<dyn FnMut() -> [u8; 4] + Send>;
@@ -301,11 +310,13 @@ impl Connection {
     }
 
     /// How many bytes the decoder wants beyond what is buffered to make
-    /// progress (at least 1), a hint for sizing the next read.
+    /// progress (at least 1, at most 64 KiB), a hint for sizing the next read.
     pub fn read_hint(&self) -> usize {
         match self.read {
             ReadState::Header => 1,
-            ReadState::Payload { len, .. } => len.saturating_sub(self.inbuf.len()).max(1),
+            ReadState::Payload { len, .. } => {
+                len.saturating_sub(self.inbuf.len()).clamp(1, RESERVE_AHEAD)
+            }
         }
     }
 
@@ -369,16 +380,26 @@ impl Connection {
                     };
                     let len = self.check_header(&header)?;
                     self.inbuf.advance(header_len);
-                    // Make room for the whole frame once, not in many steps.
-                    // `len` is bounded by `max_frame_size`.
-                    self.inbuf.reserve(len.saturating_sub(self.inbuf.len()));
-                    self.read = ReadState::Payload { header, len, done: 0 };
+                    // Make room for the payload as it arrives, at most
+                    // `RESERVE_AHEAD` at a time: a 14-byte header announcing
+                    // 16 MiB must not make us allocate 16 MiB up front.
+                    self.inbuf
+                        .reserve(len.saturating_sub(self.inbuf.len()).min(RESERVE_AHEAD));
+                    self.read = ReadState::Payload {
+                        header,
+                        len,
+                        done: 0,
+                    };
                 }
                 ReadState::Payload { header, len, done } => {
                     let available = self.inbuf.len().min(len);
                     if available > done {
                         self.unmask_and_check(&header, done, available)?;
-                        self.read = ReadState::Payload { header, len, done: available };
+                        self.read = ReadState::Payload {
+                            header,
+                            len,
+                            done: available,
+                        };
                     }
                     if self.inbuf.len() < len {
                         return Ok(None);
@@ -424,7 +445,10 @@ impl Connection {
         }
         let len = usize::try_from(header.payload_len).unwrap_or(usize::MAX);
         if len > self.config.max_frame_size {
-            return Err(Error::FrameTooLarge { len: header.payload_len, max: self.config.max_frame_size });
+            return Err(Error::FrameTooLarge {
+                len: header.payload_len,
+                max: self.config.max_frame_size,
+            });
         }
         match header.opcode {
             // RFC 6455 §5.4: a continuation frame continues a message.
@@ -437,7 +461,9 @@ impl Connection {
                     && incoming.rsv == 0
                     && incoming.size > self.config.max_message_size
                 {
-                    return Err(Error::MessageTooLarge { max: self.config.max_message_size });
+                    return Err(Error::MessageTooLarge {
+                        max: self.config.max_message_size,
+                    });
                 }
             }
             OpCode::Text | OpCode::Binary => {
@@ -450,9 +476,15 @@ impl Connection {
                     && header.rsv == 0
                     && len > self.config.max_message_size
                 {
-                    return Err(Error::MessageTooLarge { max: self.config.max_message_size });
+                    return Err(Error::MessageTooLarge {
+                        max: self.config.max_message_size,
+                    });
                 }
-                let kind = if header.opcode == OpCode::Text { MessageKind::Text } else { MessageKind::Binary };
+                let kind = if header.opcode == OpCode::Text {
+                    MessageKind::Text
+                } else {
+                    MessageKind::Binary
+                };
                 self.utf8.reset();
                 self.incoming = Some(Incoming {
                     kind,
@@ -535,11 +567,16 @@ impl Connection {
         let fin = header.fin;
         // An extension decodes the message (its frames may be compressed).
         let payload = if incoming.rsv != 0 {
-            let ext = self.extension.as_mut().ok_or(Error::ReservedBits(incoming.rsv))?;
+            let ext = self
+                .extension
+                .as_mut()
+                .ok_or(Error::ReservedBits(incoming.rsv))?;
             let max = if self.config.stream_messages {
                 self.config.max_message_size
             } else {
-                self.config.max_message_size.saturating_sub(incoming.buf.len())
+                self.config
+                    .max_message_size
+                    .saturating_sub(incoming.buf.len())
             };
             let start = incoming.buf.len();
             ext.decode_frame(incoming.rsv, &payload, fin, &mut incoming.buf, max)?;
@@ -565,7 +602,12 @@ impl Connection {
             if fin {
                 self.incoming = None;
             }
-            return Ok(Some(Event::Fragment(Fragment { kind, first, fin, data: payload })));
+            return Ok(Some(Event::Fragment(Fragment {
+                kind,
+                first,
+                fin,
+                data: payload,
+            })));
         }
 
         if !payload.is_empty() || incoming.rsv == 0 {
@@ -630,13 +672,25 @@ impl Connection {
     /// # Errors
     /// [`Error::Closed`] after a Close; [`Error::InvalidSend`] for a first
     /// piece while a message is in progress, or a later piece without one.
-    pub fn send_fragment(&mut self, kind: MessageKind, data: Bytes, first: bool, fin: bool) -> Result<(), Error> {
+    pub fn send_fragment(
+        &mut self,
+        kind: MessageKind,
+        data: Bytes,
+        first: bool,
+        fin: bool,
+    ) -> Result<(), Error> {
         self.check_can_send_data()?;
         let opcode = match (first, self.outgoing) {
             (true, None) => kind.opcode(),
             (false, Some(k)) if k == kind => OpCode::Continuation,
-            (true, Some(_)) => return Err(Error::InvalidSend("a fragmented message is in progress")),
-            (false, _) => return Err(Error::InvalidSend("no fragmented message of this kind in progress")),
+            (true, Some(_)) => {
+                return Err(Error::InvalidSend("a fragmented message is in progress"));
+            }
+            (false, _) => {
+                return Err(Error::InvalidSend(
+                    "no fragmented message of this kind in progress",
+                ));
+            }
         };
         self.outgoing = if fin { None } else { Some(kind) };
         self.queue_data(opcode, fin, 0, data);
@@ -678,7 +732,10 @@ impl Connection {
         if self.close_sent.is_some() || self.state == State::Closed {
             return Err(Error::Closed);
         }
-        self.queue_close(&CloseFrame::new(code, truncate_utf8(reason, crate::close::MAX_REASON_LEN)));
+        self.queue_close(&CloseFrame::new(
+            code,
+            truncate_utf8(reason, crate::close::MAX_REASON_LEN),
+        ));
         self.state = State::Closing;
         Ok(())
     }
@@ -719,7 +776,13 @@ impl Connection {
     /// Queues a data frame, by reference when it is large and needs no mask.
     fn queue_data(&mut self, opcode: OpCode, fin: bool, rsv: u8, payload: Bytes) {
         if self.role == Role::Server && payload.len() >= ZERO_COPY_MIN {
-            let header = Header { fin, rsv, opcode, mask: None, payload_len: payload.len() as u64 };
+            let header = Header {
+                fin,
+                rsv,
+                opcode,
+                mask: None,
+                payload_len: payload.len() as u64,
+            };
             let mut buf = [0; Header::MAX_LEN];
             let n = header.encode(&mut buf);
             self.out.tail().extend_from_slice(&buf[..n]);
@@ -738,7 +801,13 @@ impl Connection {
             Role::Client => Some(self.mask_source.as_mut().map_or_else(rand::random, |f| f())),
             Role::Server => None,
         };
-        let header = Header { fin, rsv, opcode, mask, payload_len: payload.len() as u64 };
+        let header = Header {
+            fin,
+            rsv,
+            opcode,
+            mask,
+            payload_len: payload.len() as u64,
+        };
         let mut buf = [0; Header::MAX_LEN];
         let n = header.encode(&mut buf);
         let tail = self.out.tail();

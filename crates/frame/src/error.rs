@@ -93,7 +93,10 @@ impl Error {
 
     /// Whether this error is the peer's fault (a Close frame is sent for it).
     pub const fn is_protocol_violation(&self) -> bool {
-        !matches!(self, Self::UnexpectedEof | Self::Closed | Self::InvalidSend(_))
+        !matches!(
+            self,
+            Self::UnexpectedEof | Self::Closed | Self::InvalidSend(_)
+        )
     }
 }
 
@@ -101,19 +104,27 @@ impl fmt::Display for Error {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             Self::ReservedOpcode(op) => write!(f, "reserved opcode {op:#x}"),
-            Self::ReservedBits(bits) => write!(f, "reserved bits {bits:#04x} set without an extension"),
-            Self::InvalidLength => f.write_str("64-bit payload length with the most significant bit set"),
+            Self::ReservedBits(bits) => {
+                write!(f, "reserved bits {bits:#04x} set without an extension")
+            }
+            Self::InvalidLength => {
+                f.write_str("64-bit payload length with the most significant bit set")
+            }
             Self::FragmentedControlFrame => f.write_str("fragmented control frame"),
             Self::ControlFrameTooLong => f.write_str("control frame payload over 125 bytes"),
             Self::UnmaskedFrame => f.write_str("unmasked frame from a client"),
             Self::MaskedFrame => f.write_str("masked frame from a server"),
-            Self::UnexpectedContinuation => f.write_str("continuation frame without a message to continue"),
+            Self::UnexpectedContinuation => {
+                f.write_str("continuation frame without a message to continue")
+            }
             Self::ExpectedContinuation => f.write_str("new data frame inside a fragmented message"),
             Self::InvalidCloseBody => f.write_str("close frame body of one byte"),
             Self::InvalidCloseCode(code) => write!(f, "invalid close code {code}"),
             Self::Extension(msg) => write!(f, "extension error: {msg}"),
             Self::InvalidUtf8 => f.write_str("invalid UTF-8"),
-            Self::FrameTooLarge { len, max } => write!(f, "frame of {len} bytes exceeds the limit of {max}"),
+            Self::FrameTooLarge { len, max } => {
+                write!(f, "frame of {len} bytes exceeds the limit of {max}")
+            }
             Self::MessageTooLarge { max } => write!(f, "message exceeds the limit of {max} bytes"),
             Self::UnexpectedEof => f.write_str("connection closed without a closing handshake"),
             Self::Closed => f.write_str("the connection is closing or closed"),

@@ -206,9 +206,14 @@ mod tests {
     fn rfc6455_5_7_examples() {
         // Unmasked "Hello".
         let (h, n) = Header::parse(&[0x81, 0x05]).unwrap().unwrap();
-        assert_eq!((h.fin, h.opcode, h.mask, h.payload_len, n), (true, OpCode::Text, None, 5, 2));
+        assert_eq!(
+            (h.fin, h.opcode, h.mask, h.payload_len, n),
+            (true, OpCode::Text, None, 5, 2)
+        );
         // Masked "Hello".
-        let (h, n) = Header::parse(&[0x81, 0x85, 0x37, 0xfa, 0x21, 0x3d]).unwrap().unwrap();
+        let (h, n) = Header::parse(&[0x81, 0x85, 0x37, 0xfa, 0x21, 0x3d])
+            .unwrap()
+            .unwrap();
         assert_eq!((h.mask, n), (Some([0x37, 0xfa, 0x21, 0x3d]), 6));
         // Fragmented: "Hel" not final, "lo" continuation final.
         let (h, _) = Header::parse(&[0x01, 0x03]).unwrap().unwrap();
@@ -216,19 +221,37 @@ mod tests {
         let (h, _) = Header::parse(&[0x80, 0x02]).unwrap().unwrap();
         assert_eq!((h.fin, h.opcode), (true, OpCode::Continuation));
         // Unmasked ping and masked pong with "Hello".
-        assert_eq!(Header::parse(&[0x89, 0x05]).unwrap().unwrap().0.opcode, OpCode::Ping);
-        assert_eq!(Header::parse(&[0x8a, 0x85, 1, 2, 3, 4]).unwrap().unwrap().0.opcode, OpCode::Pong);
+        assert_eq!(
+            Header::parse(&[0x89, 0x05]).unwrap().unwrap().0.opcode,
+            OpCode::Ping
+        );
+        assert_eq!(
+            Header::parse(&[0x8a, 0x85, 1, 2, 3, 4])
+                .unwrap()
+                .unwrap()
+                .0
+                .opcode,
+            OpCode::Pong
+        );
         // 256 bytes binary in a single unmasked frame: 0x82 0x7E 0x0100.
         let h = Header::parse(&[0x82, 0x7e, 0x01, 0x00]).unwrap().unwrap();
         assert_eq!((h.0.payload_len, h.1), (256, 4));
         // 64 KiB binary in a single unmasked frame: 0x82 0x7F 0x0000000000010000.
-        let h = Header::parse(&[0x82, 0x7f, 0, 0, 0, 0, 0, 1, 0, 0]).unwrap().unwrap();
+        let h = Header::parse(&[0x82, 0x7f, 0, 0, 0, 0, 0, 1, 0, 0])
+            .unwrap()
+            .unwrap();
         assert_eq!((h.0.payload_len, h.1), (65536, 10));
     }
 
     #[test]
     fn encoding_is_minimal() {
-        let mut h = Header { fin: true, rsv: 0, opcode: OpCode::Binary, mask: None, payload_len: 125 };
+        let mut h = Header {
+            fin: true,
+            rsv: 0,
+            opcode: OpCode::Binary,
+            mask: None,
+            payload_len: 125,
+        };
         assert_eq!(encode(&h), [0x82, 125]);
         h.payload_len = 126;
         assert_eq!(encode(&h), [0x82, 126, 0, 126]);
@@ -246,24 +269,43 @@ mod tests {
 
     #[test]
     fn rfc6455_5_5_control_frames() {
-        assert_eq!(Header::parse(&[0x09, 0x00]), Err(Error::FragmentedControlFrame));
-        assert_eq!(Header::parse(&[0x89, 0x7e]), Err(Error::ControlFrameTooLong));
+        assert_eq!(
+            Header::parse(&[0x09, 0x00]),
+            Err(Error::FragmentedControlFrame)
+        );
+        assert_eq!(
+            Header::parse(&[0x89, 0x7e]),
+            Err(Error::ControlFrameTooLong)
+        );
         assert!(Header::parse(&[0x89, 0x7d]).unwrap().is_some());
     }
 
     #[test]
     fn rfc6455_5_2_reserved_opcodes() {
         for op in [3u8, 4, 5, 6, 7, 0xb, 0xc, 0xd, 0xe, 0xf] {
-            assert_eq!(Header::parse(&[0x80 | op, 0]), Err(Error::ReservedOpcode(op)));
+            assert_eq!(
+                Header::parse(&[0x80 | op, 0]),
+                Err(Error::ReservedOpcode(op))
+            );
         }
     }
 
     fn any_header() -> impl Strategy<Value = Header> {
         let opcode = prop_oneof![
-            Just(OpCode::Continuation), Just(OpCode::Text), Just(OpCode::Binary),
-            Just(OpCode::Close), Just(OpCode::Ping), Just(OpCode::Pong)
+            Just(OpCode::Continuation),
+            Just(OpCode::Text),
+            Just(OpCode::Binary),
+            Just(OpCode::Close),
+            Just(OpCode::Ping),
+            Just(OpCode::Pong)
         ];
-        (any::<bool>(), 0u8..8, opcode, any::<Option<[u8; 4]>>(), prop_oneof![0u64..200, 0u64..70_000, 0u64..(1 << 63)])
+        (
+            any::<bool>(),
+            0u8..8,
+            opcode,
+            any::<Option<[u8; 4]>>(),
+            prop_oneof![0u64..200, 0u64..70_000, 0u64..(1 << 63)],
+        )
             .prop_map(|(fin, rsv, opcode, mask, len)| {
                 let control = opcode.is_control();
                 Header {

@@ -62,9 +62,11 @@ impl TransmitQueue {
 
     /// Fills `dst` with slices of the waiting bytes, in order; returns how many.
     pub(crate) fn chunks<'a>(&'a self, dst: &mut [IoSlice<'a>]) -> usize {
-        let sources = self.chunks.iter().map(|c| &c[..]).chain(
-            (!self.tail.is_empty()).then_some(&self.tail[..]),
-        );
+        let sources = self
+            .chunks
+            .iter()
+            .map(|c| &c[..])
+            .chain((!self.tail.is_empty()).then_some(&self.tail[..]));
         let mut n = 0;
         for (slot, src) in dst.iter_mut().zip(sources) {
             *slot = IoSlice::new(src);

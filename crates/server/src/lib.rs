@@ -91,7 +91,12 @@ impl Server {
             tasks: AtomicUsize::new(0),
             tasks_done: Notify::new(),
         });
-        Ok(Self { listener, tls, shared, shutdown })
+        Ok(Self {
+            listener,
+            tls,
+            shared,
+            shutdown,
+        })
     }
 
     /// The address actually bound (useful with port 0).
@@ -118,7 +123,12 @@ impl Server {
     /// # Errors
     /// Only if accepting fails in a way that is not a per-connection problem.
     pub async fn run(self, shutdown: impl Future<Output = ()>) -> io::Result<()> {
-        let Self { listener, tls, shared, shutdown: trigger } = self;
+        let Self {
+            listener,
+            tls,
+            shared,
+            shutdown: trigger,
+        } = self;
         tokio::pin!(shutdown);
         loop {
             let (stream, peer) = tokio::select! {
@@ -157,7 +167,10 @@ impl Server {
         })
         .await;
         if drained.is_err() {
-            warn!(left = shared.tasks.load(Ordering::Acquire), "shutdown grace period over");
+            warn!(
+                left = shared.tasks.load(Ordering::Acquire),
+                "shutdown grace period over"
+            );
         }
         Ok(())
     }
@@ -208,8 +221,16 @@ where
         "/" | "/healthz" | "/metrics" if request.method() == "GET" && !request.is_upgrade() => {
             shared.metrics.http_requests.fetch_add(1, Ordering::Relaxed);
             let response = match path.as_str() {
-                "/" => ws_handshake::http_response(200, &[("Content-Type", "text/html; charset=utf-8")], INDEX_HTML.as_bytes()),
-                "/healthz" => ws_handshake::http_response(200, &[("Content-Type", "text/plain; charset=utf-8")], b"ok"),
+                "/" => ws_handshake::http_response(
+                    200,
+                    &[("Content-Type", "text/html; charset=utf-8")],
+                    INDEX_HTML.as_bytes(),
+                ),
+                "/healthz" => ws_handshake::http_response(
+                    200,
+                    &[("Content-Type", "text/plain; charset=utf-8")],
+                    b"ok",
+                ),
                 _ => ws_handshake::http_response(
                     200,
                     &[("Content-Type", "text/plain; version=0.0.4; charset=utf-8")],
@@ -220,7 +241,15 @@ where
         }
         _ => {
             shared.metrics.http_requests.fetch_add(1, Ordering::Relaxed);
-            respond(stream, &ws_handshake::http_response(404, &[("Content-Type", "text/plain; charset=utf-8")], b"not found\n")).await;
+            respond(
+                stream,
+                &ws_handshake::http_response(
+                    404,
+                    &[("Content-Type", "text/plain; charset=utf-8")],
+                    b"not found\n",
+                ),
+            )
+            .await;
         }
     }
 }
@@ -244,13 +273,24 @@ where
     S: AsyncRead + AsyncWrite + Unpin + Send + 'static,
 {
     let reject = |status: u16, why: &'static str| {
-        shared.metrics.rejected_upgrades.fetch_add(1, Ordering::Relaxed);
+        shared
+            .metrics
+            .rejected_upgrades
+            .fetch_add(1, Ordering::Relaxed);
         debug!(%peer, status, why, "upgrade refused");
-        ws_handshake::http_response(status, &[("Content-Type", "text/plain; charset=utf-8")], format!("{why}\n").as_bytes())
+        ws_handshake::http_response(
+            status,
+            &[("Content-Type", "text/plain; charset=utf-8")],
+            format!("{why}\n").as_bytes(),
+        )
     };
     if let Some(origin) = request.header("origin")
         && !shared.options.allowed_origins.is_empty()
-        && !shared.options.allowed_origins.iter().any(|o| o.eq_ignore_ascii_case(origin))
+        && !shared
+            .options
+            .allowed_origins
+            .iter()
+            .any(|o| o.eq_ignore_ascii_case(origin))
     {
         respond(stream, &reject(403, "origin not allowed")).await;
         return None;
@@ -260,15 +300,29 @@ where
         respond(stream, &reject(503, "too many connections")).await;
         return None;
     }
-    match ws_tokio::upgrade(stream, request, leftover, shared.config.clone(), Accept::default()).await {
+    match ws_tokio::upgrade(
+        stream,
+        request,
+        leftover,
+        shared.config.clone(),
+        Accept::default(),
+    )
+    .await
+    {
         Ok(ws) => {
             shared.metrics.upgrades.fetch_add(1, Ordering::Relaxed);
-            shared.metrics.open_connections.fetch_add(1, Ordering::Relaxed);
+            shared
+                .metrics
+                .open_connections
+                .fetch_add(1, Ordering::Relaxed);
             Some(ws)
         }
         Err(e) => {
             shared.websockets.fetch_sub(1, Ordering::AcqRel);
-            shared.metrics.rejected_upgrades.fetch_add(1, Ordering::Relaxed);
+            shared
+                .metrics
+                .rejected_upgrades
+                .fetch_add(1, Ordering::Relaxed);
             debug!(%peer, error = %e, "upgrade failed");
             None
         }
@@ -287,13 +341,26 @@ struct Session<'a> {
 impl<'a> Session<'a> {
     fn open(peer: SocketAddr, path: &'a str, shared: &'a Shared) -> Self {
         info!(%peer, path, "websocket open");
-        Self { peer, path, shared, started: Instant::now() }
+        Self {
+            peer,
+            path,
+            shared,
+            started: Instant::now(),
+        }
     }
 
     fn close(self, code: u16) {
-        let Self { peer, path, shared, started } = self;
+        let Self {
+            peer,
+            path,
+            shared,
+            started,
+        } = self;
         shared.metrics.closed(code);
-        shared.metrics.open_connections.fetch_sub(1, Ordering::Relaxed);
+        shared
+            .metrics
+            .open_connections
+            .fetch_sub(1, Ordering::Relaxed);
         shared.websockets.fetch_sub(1, Ordering::AcqRel);
         let duration_ms = u64::try_from(started.elapsed().as_millis()).unwrap_or(u64::MAX);
         info!(%peer, path, code, duration_ms, "websocket closed");
@@ -327,7 +394,9 @@ where
                 shared.metrics.message_out(len);
             }
             Some(Ok(Message::Ping(_) | Message::Pong(_))) => {}
-            Some(Ok(Message::Close(frame))) => return frame.map_or(CloseCode::NO_STATUS.0, |f| f.code.0),
+            Some(Ok(Message::Close(frame))) => {
+                return frame.map_or(CloseCode::NO_STATUS.0, |f| f.code.0);
+            }
             Some(Err(e)) => return e.close_code().map_or(CloseCode::ABNORMAL.0, |c| c.0),
             None => return CloseCode::ABNORMAL.0,
         }

@@ -42,7 +42,10 @@ impl Metrics {
 
     /// Counts a finished WebSocket by its close code (1006: no Close frame).
     pub fn closed(&self, code: u16) {
-        let mut closes = self.closes.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+        let mut closes = self
+            .closes
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
         *closes.entry(code).or_default() += 1;
     }
 
@@ -50,19 +53,65 @@ impl Metrics {
     pub fn render(&self) -> String {
         let mut out = String::new();
         let mut metric = |name: &str, kind: &str, help: &str, value: u64| {
-            let _ = writeln!(out, "# HELP {name} {help}\n# TYPE {name} {kind}\n{name} {value}");
+            let _ = writeln!(
+                out,
+                "# HELP {name} {help}\n# TYPE {name} {kind}\n{name} {value}"
+            );
         };
-        metric("ws_open_connections", "gauge", "WebSocket connections open now.", self.open_connections.load(Relaxed));
-        metric("ws_upgrades_total", "counter", "Successful WebSocket upgrades.", self.upgrades.load(Relaxed));
-        metric("ws_rejected_upgrades_total", "counter", "Refused WebSocket upgrades.", self.rejected_upgrades.load(Relaxed));
-        metric("ws_http_requests_total", "counter", "Plain HTTP requests answered.", self.http_requests.load(Relaxed));
-        metric("ws_messages_in_total", "counter", "Data messages received.", self.messages_in.load(Relaxed));
-        metric("ws_messages_out_total", "counter", "Data messages sent.", self.messages_out.load(Relaxed));
-        metric("ws_bytes_in_total", "counter", "Payload bytes received.", self.bytes_in.load(Relaxed));
-        metric("ws_bytes_out_total", "counter", "Payload bytes sent.", self.bytes_out.load(Relaxed));
+        metric(
+            "ws_open_connections",
+            "gauge",
+            "WebSocket connections open now.",
+            self.open_connections.load(Relaxed),
+        );
+        metric(
+            "ws_upgrades_total",
+            "counter",
+            "Successful WebSocket upgrades.",
+            self.upgrades.load(Relaxed),
+        );
+        metric(
+            "ws_rejected_upgrades_total",
+            "counter",
+            "Refused WebSocket upgrades.",
+            self.rejected_upgrades.load(Relaxed),
+        );
+        metric(
+            "ws_http_requests_total",
+            "counter",
+            "Plain HTTP requests answered.",
+            self.http_requests.load(Relaxed),
+        );
+        metric(
+            "ws_messages_in_total",
+            "counter",
+            "Data messages received.",
+            self.messages_in.load(Relaxed),
+        );
+        metric(
+            "ws_messages_out_total",
+            "counter",
+            "Data messages sent.",
+            self.messages_out.load(Relaxed),
+        );
+        metric(
+            "ws_bytes_in_total",
+            "counter",
+            "Payload bytes received.",
+            self.bytes_in.load(Relaxed),
+        );
+        metric(
+            "ws_bytes_out_total",
+            "counter",
+            "Payload bytes sent.",
+            self.bytes_out.load(Relaxed),
+        );
         out.push_str("# HELP ws_closes_total Closed WebSockets by close code (1006: without a Close frame).\n");
         out.push_str("# TYPE ws_closes_total counter\n");
-        let closes = self.closes.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+        let closes = self
+            .closes
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
         for (code, count) in closes.iter() {
             let _ = writeln!(out, "ws_closes_total{{code=\"{code}\"}} {count}");
         }

@@ -54,12 +54,14 @@ pub struct Options {
 impl Options {
     /// The WebSocket configuration these options describe.
     pub fn socket_config(&self) -> ws_tokio::Config {
-        let mut config = ws_tokio::Config::default();
-        config.max_frame_size = self.max_frame;
-        config.max_message_size = self.max_message;
-        config.keepalive_interval = (self.ping_interval > 0).then(|| Duration::from_secs(self.ping_interval));
-        config.idle_timeout = (self.idle_timeout > 0).then(|| Duration::from_secs(self.idle_timeout));
-        config.handshake_timeout = Duration::from_secs(self.handshake_timeout);
-        config
+        ws_tokio::Config {
+            max_frame_size: self.max_frame,
+            max_message_size: self.max_message,
+            keepalive_interval: (self.ping_interval > 0)
+                .then(|| Duration::from_secs(self.ping_interval)),
+            idle_timeout: (self.idle_timeout > 0).then(|| Duration::from_secs(self.idle_timeout)),
+            handshake_timeout: Duration::from_secs(self.handshake_timeout),
+            ..ws_tokio::Config::default()
+        }
     }
 }

@@ -16,15 +16,30 @@ fn plain_http_routes() {
     assert!(text.ends_with("\r\n\r\nok"), "{text}");
     let (status, text) = server.get("/");
     assert_eq!(status, 200);
-    assert!(text.to_ascii_lowercase().contains("content-type: text/html"), "{text}");
+    assert!(
+        text.to_ascii_lowercase()
+            .contains("content-type: text/html"),
+        "{text}"
+    );
     assert!(text.contains("id=\"messages\""));
     let (status, text) = server.get("/metrics");
     assert_eq!(status, 200);
-    for metric in ["ws_open_connections", "ws_upgrades_total", "ws_messages_in_total", "ws_bytes_out_total", "ws_closes_total"] {
+    for metric in [
+        "ws_open_connections",
+        "ws_upgrades_total",
+        "ws_messages_in_total",
+        "ws_bytes_out_total",
+        "ws_closes_total",
+    ] {
         assert!(text.contains(metric), "{metric} missing from {text}");
     }
     assert_eq!(server.get("/nope").0, 404);
-    assert_eq!(server.request("POST /healthz HTTP/1.1\r\nHost: x\r\nContent-Length: 0\r\n\r\n").0, 404);
+    assert_eq!(
+        server
+            .request("POST /healthz HTTP/1.1\r\nHost: x\r\nContent-Length: 0\r\n\r\n")
+            .0,
+        404
+    );
 }
 
 #[test]
@@ -40,9 +55,14 @@ fn bad_upgrades_get_the_right_status() {
     let post = upgrade_request("/echo", "").replacen("GET", "POST", 1);
     assert_eq!(server.request(&post).0, 400);
     // §4.2.2: an unsupported version gets 426 and the version we speak.
-    let (status, text) = server.request(&upgrade_request("/echo", "").replace("Version: 13", "Version: 8"));
+    let (status, text) =
+        server.request(&upgrade_request("/echo", "").replace("Version: 13", "Version: 8"));
     assert_eq!(status, 426);
-    assert!(text.to_ascii_lowercase().contains("sec-websocket-version: 13"), "{text}");
+    assert!(
+        text.to_ascii_lowercase()
+            .contains("sec-websocket-version: 13"),
+        "{text}"
+    );
     // An upgrade to an unknown path: 404.
     assert_eq!(server.request(&upgrade_request("/unknown", "")).0, 404);
 }
@@ -84,11 +104,16 @@ fn connection_limit_answers_503() {
     let deadline = std::time::Instant::now() + Duration::from_secs(10);
     loop {
         let mut stream = server.connect();
-        stream.write_all(upgrade_request("/echo", "").as_bytes()).unwrap();
+        stream
+            .write_all(upgrade_request("/echo", "").as_bytes())
+            .unwrap();
         if common::read_head(&mut stream).starts_with("HTTP/1.1 101") {
             break;
         }
-        assert!(std::time::Instant::now() < deadline, "the slot was never freed");
+        assert!(
+            std::time::Instant::now() < deadline,
+            "the slot was never freed"
+        );
         std::thread::sleep(Duration::from_millis(50));
     }
 }
@@ -108,7 +133,11 @@ fn echo_text_binary_and_sizes() {
         ws.write_all(&frame(b0, &payload)).unwrap();
         let (got_b0, got) = read_frame(&mut ws);
         assert_eq!(got_b0, b0, "same opcode, FIN set");
-        assert!(got == payload, "payload of {} bytes echoed unchanged", payload.len());
+        assert!(
+            got == payload,
+            "payload of {} bytes echoed unchanged",
+            payload.len()
+        );
     }
 }
 
@@ -123,7 +152,11 @@ fn fragmented_message_with_ping_in_the_middle() {
     for b in bytes {
         ws.write_all(&[b]).unwrap();
     }
-    assert_eq!(read_frame(&mut ws), (0x8a, b"mid".to_vec()), "pong with the ping's payload first");
+    assert_eq!(
+        read_frame(&mut ws),
+        (0x8a, b"mid".to_vec()),
+        "pong with the ping's payload first"
+    );
     assert_eq!(read_frame(&mut ws), (0x81, "Hello €".as_bytes().to_vec()));
 }
 
@@ -131,7 +164,8 @@ fn fragmented_message_with_ping_in_the_middle() {
 fn client_initiated_close_is_echoed_and_server_closes_tcp() {
     let server = Server::start(&[]);
     let mut ws = open(&server, "/echo");
-    ws.write_all(&frame(0x88, &[0x03, 0xe8, b'b', b'y', b'e'])).unwrap();
+    ws.write_all(&frame(0x88, &[0x03, 0xe8, b'b', b'y', b'e']))
+        .unwrap();
     assert_eq!(read_close(&mut ws), Some(1000));
     // RFC 6455 §7.1.1: the server closes the TCP connection first.
     assert!(closed_by_server(&mut ws));
@@ -193,7 +227,9 @@ fn keepalive_ping_is_sent_after_silence() {
 fn incomplete_handshake_is_dropped_after_the_timeout() {
     let server = Server::start(&["--handshake-timeout", "1"]);
     let mut stream = server.connect();
-    stream.write_all(b"GET /echo HTTP/1.1\r\nHost: x\r\n").unwrap();
+    stream
+        .write_all(b"GET /echo HTTP/1.1\r\nHost: x\r\n")
+        .unwrap();
     assert!(closed_by_server(&mut stream));
 }
 
@@ -205,7 +241,10 @@ fn peer_vanishing_mid_frame_is_counted_as_1006() {
     ws.write_all(&bytes[..500]).unwrap();
     drop(ws);
     let metrics = server.wait_for_metric("ws_closes_total{code=\"1006\"} 1");
-    assert!(metrics.contains("ws_closes_total{code=\"1006\"} 1"), "{metrics}");
+    assert!(
+        metrics.contains("ws_closes_total{code=\"1006\"} 1"),
+        "{metrics}"
+    );
     assert!(metrics.contains("ws_open_connections 0"), "{metrics}");
 }
 
@@ -214,7 +253,8 @@ fn a_thousand_concurrent_connections() {
     let server = Server::start(&[]);
     let mut sockets: Vec<_> = (0..1000).map(|_| open(&server, "/echo")).collect();
     for (i, ws) in sockets.iter_mut().enumerate() {
-        ws.write_all(&frame(0x81, format!("n{i}").as_bytes())).unwrap();
+        ws.write_all(&frame(0x81, format!("n{i}").as_bytes()))
+            .unwrap();
     }
     for (i, ws) in sockets.iter_mut().enumerate() {
         assert_eq!(read_frame(ws), (0x81, format!("n{i}").into_bytes()));
@@ -239,7 +279,10 @@ fn slow_reader_does_not_grow_server_memory() {
         }
         sent += 1;
     }
-    assert!(sent < 256, "the server kept reading without us reading its echoes");
+    assert!(
+        sent < 256,
+        "the server kept reading without us reading its echoes"
+    );
     let growth_mib = server.rss_kib().saturating_sub(before) / 1024;
     assert!(growth_mib < 64, "server memory grew by {growth_mib} MiB");
 }

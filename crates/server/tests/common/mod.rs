@@ -27,7 +27,9 @@ impl Server {
             .expect("start ws-server");
         let stdout = child.stdout.take().expect("stdout");
         let mut line = String::new();
-        BufReader::new(stdout).read_line(&mut line).expect("read the listening line");
+        BufReader::new(stdout)
+            .read_line(&mut line)
+            .expect("read the listening line");
         let addr = line
             .split("listening on http://")
             .nth(1)
@@ -40,7 +42,9 @@ impl Server {
 
     pub fn connect(&self) -> TcpStream {
         let stream = TcpStream::connect(self.addr).expect("connect");
-        stream.set_read_timeout(Some(Duration::from_secs(10))).unwrap();
+        stream
+            .set_read_timeout(Some(Duration::from_secs(10)))
+            .unwrap();
         stream.set_nodelay(true).unwrap();
         stream
     }
@@ -57,7 +61,10 @@ impl Server {
 
     /// Sends SIGTERM.
     pub fn terminate(&self) {
-        let status = Command::new("kill").args(["-TERM", &self.child.id().to_string()]).status().unwrap();
+        let status = Command::new("kill")
+            .args(["-TERM", &self.child.id().to_string()])
+            .status()
+            .unwrap();
         assert!(status.success());
     }
 
@@ -97,7 +104,11 @@ impl Drop for Server {
 }
 
 pub fn status_of(response: &str) -> u16 {
-    response.split(' ').nth(1).and_then(|s| s.parse().ok()).unwrap_or(0)
+    response
+        .split(' ')
+        .nth(1)
+        .and_then(|s| s.parse().ok())
+        .unwrap_or(0)
 }
 
 pub const KEY: &str = "dGhlIHNhbXBsZSBub25jZQ==";
@@ -113,7 +124,9 @@ pub fn upgrade_request(path: &str, extra: &str) -> String {
 /// Opens a WebSocket to `path` and checks the 101 answer.
 pub fn open(server: &Server, path: &str) -> TcpStream {
     let mut stream = server.connect();
-    stream.write_all(upgrade_request(path, "").as_bytes()).unwrap();
+    stream
+        .write_all(upgrade_request(path, "").as_bytes())
+        .unwrap();
     let head = read_head(&mut stream);
     assert!(head.starts_with("HTTP/1.1 101 "), "{head}");
     assert!(head.contains("s3pPLMBiTxaQ9kYGzzhZRbK+xOo="), "{head}");
@@ -136,10 +149,10 @@ pub fn frame(b0: u8, payload: &[u8]) -> Vec<u8> {
     let key = [0x11, 0x22, 0x33, 0x44];
     let mut out = vec![b0];
     match payload.len() {
-        n @ 0..=125 => out.push(0x80 | n as u8),
+        n @ 0..=125 => out.push(0x80 | u8::try_from(n).unwrap()),
         n @ 126..=0xFFFF => {
             out.push(0x80 | 126);
-            out.extend_from_slice(&(n as u16).to_be_bytes());
+            out.extend_from_slice(&u16::try_from(n).unwrap().to_be_bytes());
         }
         n => {
             out.push(0x80 | 127);
@@ -155,7 +168,11 @@ pub fn frame(b0: u8, payload: &[u8]) -> Vec<u8> {
 pub fn read_frame(stream: &mut TcpStream) -> (u8, Vec<u8>) {
     let mut head = [0; 2];
     stream.read_exact(&mut head).expect("frame header");
-    assert_eq!(head[1] & 0x80, 0, "server frames are never masked (RFC 6455 §5.1)");
+    assert_eq!(
+        head[1] & 0x80,
+        0,
+        "server frames are never masked (RFC 6455 §5.1)"
+    );
     let len = match head[1] & 0x7f {
         126 => {
             let mut b = [0; 2];
@@ -192,7 +209,10 @@ pub fn closed_by_server(stream: &mut TcpStream) -> bool {
             Ok(0) => return true,
             Ok(_) => {}
             Err(e) => {
-                return !matches!(e.kind(), std::io::ErrorKind::WouldBlock | std::io::ErrorKind::TimedOut);
+                return !matches!(
+                    e.kind(),
+                    std::io::ErrorKind::WouldBlock | std::io::ErrorKind::TimedOut
+                );
             }
         }
     }
