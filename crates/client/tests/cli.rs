@@ -1,0 +1,122 @@
+//! `ws-client` end to end: the real binary against the real server (run
+//! in-process) and against a scripted ws-tokio server.
+
+use std::io::Write;
+use std::net::SocketAddr;
+use std::process::{Command, Output, Stdio};
+
+use clap::Parser;
+use tokio::net::TcpListener;
+use ws_tokio::{CloseCode, Message};
+
+/// Starts `ws-server` with `args` on a free port in a background runtime.
+fn start_server(args: &[&str]) -> SocketAddr {
+    let mut argv = vec!["ws-server", "--listen", "127.0.0.1:0"];
+    argv.extend_from_slice(args);
+    let options = ws_server::Options::parse_from(argv);
+    let (tx, rx) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        let runtime = tokio::runtime::Runtime::new().unwrap();
+        runtime.block_on(async {
+            let server = ws_server::Server::bind(options).await.unwrap();
+            tx.send(server.local_addr().unwrap()).unwrap();
+            server.run(std::future::pending()).await.unwrap();
+        });
+    });
+    rx.recv().unwrap()
+}
+
+/// Runs the client with `stdin` as its input.
+fn run_client(url: &str, extra: &[&str], stdin: &str) -> Output {
+    let mut child = Command::new(env!("CARGO_BIN_EXE_ws-client"))
+        .arg(url)
+        .args(extra)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(stdin.as_bytes())
+        .unwrap();
+    child.wait_with_output().unwrap()
+}
+
+#[test]
+fn lines_are_echoed_and_eof_closes_normally() {
+    let addr = start_server(&[]);
+    let out = run_client(&format!("ws://{addr}/echo"), &[], "hello\nwörld €\n\n");
+    assert!(out.status.success(), "{out:?}");
+    assert_eq!(String::from_utf8(out.stdout).unwrap(), "hello\nwörld €\n\n");
+}
+
+#[test]
+fn failed_handshake_prints_the_status_line_and_exits_non_zero() {
+    let addr = start_server(&[]);
+    let out = run_client(&format!("ws://{addr}/nowhere"), &[], "");
+    assert!(!out.status.success());
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(stderr.contains("HTTP/1.1 404"), "{stderr}");
+}
+
+#[test]
+fn abnormal_close_code_is_reported_and_exits_non_zero() {
+    let addr = start_server(&["--max-message", "8"]);
+    let out = run_client(
+        &format!("ws://{addr}/echo"),
+        &[],
+        "this line is longer than eight bytes\n",
+    );
+    assert!(!out.status.success());
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(stderr.contains("1009"), "{stderr}");
+}
+
+#[test]
+fn binary_is_printed_as_hex_and_headers_and_protocols_are_sent() {
+    let runtime = tokio::runtime::Runtime::new().unwrap();
+    let listener = runtime.block_on(TcpListener::bind("127.0.0.1:0")).unwrap();
+    let addr = listener.local_addr().unwrap();
+    let server = runtime.spawn(async move {
+        let (stream, _) = listener.accept().await.unwrap();
+        let mut seen = None;
+        let config = ws_tokio::Config::default();
+        let mut ws = ws_tokio::accept_with_config(stream, config, |request, upgrade| {
+            seen = Some((
+                request.header("x-token").map(str::to_owned),
+                upgrade.protocols.clone(),
+            ));
+            Ok(ws_tokio::Accept {
+                protocol: Some("chat".into()),
+                ..ws_tokio::Accept::default()
+            })
+        })
+        .await
+        .unwrap();
+        ws.send(Message::binary(vec![0x00, 0xab, 0xff]))
+            .await
+            .unwrap();
+        ws.close(CloseCode::NORMAL, "").await.unwrap();
+        seen
+    });
+    let out = run_client(
+        &format!("ws://{addr}/"),
+        &[
+            "--header",
+            "X-Token: s3cret",
+            "--protocol",
+            "chat",
+            "--protocol",
+            "v2",
+        ],
+        "",
+    );
+    assert!(out.status.success(), "{out:?}");
+    assert_eq!(String::from_utf8(out.stdout).unwrap(), "00abff\n");
+    let (token, protocols) = runtime.block_on(server).unwrap().unwrap();
+    assert_eq!(token.as_deref(), Some("s3cret"));
+    assert_eq!(protocols, ["chat", "v2"]);
+}
