@@ -167,3 +167,26 @@ async fn from_raw_over_a_duplex() {
     );
     let _client = sender.await.unwrap();
 }
+
+/// The socket is a `futures` `Stream` and `Sink` of messages.
+#[tokio::test]
+async fn stream_and_sink() {
+    use futures_util::{SinkExt, StreamExt};
+    let addr = echo_server().await;
+    let mut ws = client(addr, Config::default()).await;
+    ws.send(Message::text("via sink")).await.unwrap();
+    SinkExt::send(&mut ws, Message::text("via sink"))
+        .await
+        .unwrap();
+    SinkExt::flush(&mut ws).await.unwrap();
+    for _ in 0..2 {
+        let message = tokio::time::timeout(SOON, StreamExt::next(&mut ws))
+            .await
+            .unwrap();
+        assert_eq!(message.unwrap().unwrap(), Message::text("via sink"));
+    }
+    SinkExt::close(&mut ws).await.unwrap();
+    // The Close answer, then the end.
+    assert!(matches!(next(&mut ws).await, Some(Ok(Message::Close(_)))));
+    assert!(next(&mut ws).await.is_none());
+}
