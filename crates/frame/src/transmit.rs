@@ -13,6 +13,9 @@ use bytes::{Buf, Bytes, BytesMut};
 /// Payloads at least this large are queued by reference instead of copied.
 pub(crate) const ZERO_COPY_MIN: usize = 4096;
 
+/// Write-buffer capacity kept when the queue runs empty; more is freed.
+const KEEP_IDLE: usize = 1024;
+
 /// Outgoing bytes: finished chunks, then the buffer being filled.
 #[derive(Debug, Default)]
 pub(crate) struct TransmitQueue {
@@ -91,8 +94,9 @@ impl TransmitQueue {
             n -= front.len();
             self.chunks.pop_front();
         }
-        if self.len == 0 && self.tail.capacity() > 64 * 1024 {
-            // Give back memory after a burst; idle connections stay small.
+        if self.len == 0 && self.tail.capacity() > KEEP_IDLE {
+            // Give back memory once everything is written, so an idle
+            // connection holds at most `KEEP_IDLE` bytes of write buffer.
             self.tail = BytesMut::new();
         }
     }
