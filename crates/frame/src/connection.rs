@@ -579,7 +579,12 @@ impl Connection {
                     .saturating_sub(incoming.buf.len())
             };
             let start = incoming.buf.len();
-            ext.decode_frame(incoming.rsv, &payload, fin, &mut incoming.buf, max)?;
+            ext.decode_frame(incoming.rsv, &payload, fin, &mut incoming.buf, max)
+                .map_err(|e| match e {
+                    // The extension only knows what was left of the limit.
+                    Error::MessageTooLarge { .. } => Error::MessageTooLarge { max: self.config.max_message_size },
+                    e => e,
+                })?;
             if kind == MessageKind::Text {
                 self.utf8.feed(&incoming.buf[start..])?;
             }
