@@ -18,6 +18,7 @@ use crate::utf8::validate;
 /// reported even when it is one we do not know; [`CloseCode::is_valid_on_wire`]
 /// says whether a peer may send it.
 #[derive(Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+// ANCHOR: close_code_consts
 pub struct CloseCode(pub u16);
 
 impl CloseCode {
@@ -39,6 +40,7 @@ impl CloseCode {
     pub const POLICY_VIOLATION: Self = Self(1008);
     /// 1009: a message too big to process.
     pub const MESSAGE_TOO_BIG: Self = Self(1009);
+    // ANCHOR_END: close_code_consts
     /// 1010: the client expected the server to negotiate an extension.
     pub const MANDATORY_EXTENSION: Self = Self(1010);
     /// 1011: the server met an unexpected condition.
@@ -52,6 +54,7 @@ impl CloseCode {
     /// 1015: reserved; TLS handshake failure. Never sent.
     pub const TLS_HANDSHAKE: Self = Self(1015);
 
+    // ANCHOR: close_codes
     /// Whether an endpoint may put this code in a Close frame.
     ///
     /// RFC 6455 §7.4.1 reserves 1004, and says 1005, 1006 and 1015 "MUST NOT
@@ -62,6 +65,7 @@ impl CloseCode {
     pub const fn is_valid_on_wire(self) -> bool {
         matches!(self.0, 1000..=1003 | 1007..=1014 | 3000..=4999)
     }
+    // ANCHOR_END: close_codes
 
     /// The name of the code in RFC 6455 §7.4.1 or the IANA registry.
     pub const fn name(self) -> Option<&'static str> {
@@ -136,6 +140,7 @@ impl CloseFrame {
         }
     }
 
+    // ANCHOR: close_parse
     /// Parses a received Close payload. `Ok(None)` is an empty body (no code).
     ///
     /// # Errors
@@ -165,6 +170,7 @@ impl CloseFrame {
             reason: reason.to_owned(),
         }))
     }
+    // ANCHOR_END: close_parse
 
     /// Encodes the body: code in network byte order, then the reason,
     /// truncated at a character boundary to [`MAX_REASON_LEN`] bytes.

@@ -69,6 +69,7 @@ pub enum Error {
 }
 
 impl Error {
+    // ANCHOR: close_code_map
     /// The close code to send to the peer for this error (§7.4.1), or 1006
     /// for the cases where no Close frame is sent.
     pub const fn close_code(&self) -> CloseCode {
@@ -90,6 +91,7 @@ impl Error {
             Self::UnexpectedEof | Self::Closed | Self::InvalidSend(_) => CloseCode::ABNORMAL,
         }
     }
+    // ANCHOR_END: close_code_map
 
     /// Whether this error is the peer's fault (a Close frame is sent for it).
     pub const fn is_protocol_violation(&self) -> bool {

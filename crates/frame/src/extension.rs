@@ -11,6 +11,7 @@ use bytes::{Bytes, BytesMut};
 
 use crate::{Error, MessageKind};
 
+// ANCHOR: extension_trait
 /// A payload-transforming extension.
 pub trait Extension: Send {
     /// The RSV bits (in wire position, e.g. [`bits::RSV1`](crate::header::bits::RSV1))
@@ -49,3 +50,4 @@ pub trait Extension: Send {
         payload: &Bytes,
     ) -> Result<Option<(Bytes, u8)>, Error>;
 }
+// ANCHOR_END: extension_trait

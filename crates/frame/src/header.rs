@@ -21,6 +21,7 @@
 
 use crate::{Error, OpCode};
 
+// ANCHOR: bits
 /// Bit names of the first header byte.
 pub mod bits {
     /// Final fragment of a message.
@@ -44,6 +45,7 @@ pub mod bits {
     /// 7-bit length value announcing a 64-bit extended length.
     pub const LEN_64: u8 = 127;
 }
+// ANCHOR_END: bits
 
 /// The largest payload a control frame may carry (§5.5).
 pub const MAX_CONTROL_PAYLOAD: u64 = 125;
@@ -87,6 +89,7 @@ impl Header {
     /// - [`Error::FragmentedControlFrame`] and [`Error::ControlFrameTooLong`]
     ///   (§5.5: "All control frames MUST have a payload length of 125 bytes
     ///   or less and MUST NOT be fragmented").
+    // ANCHOR: header_parse
     pub fn parse(buf: &[u8]) -> Result<Option<(Self, usize)>, Error> {
         let Some((&[b0, b1], rest)) = buf.split_first_chunk::<2>() else {
             return Ok(None);
@@ -147,6 +150,7 @@ impl Header {
         };
         Ok(Some((header, 2 + ext_len + if masked { 4 } else { 0 })))
     }
+    // ANCHOR_END: header_parse
 
     /// The number of bytes [`Header::encode`] writes.
     pub const fn encoded_len(&self) -> usize {
@@ -158,6 +162,7 @@ impl Header {
         2 + ext + if self.mask.is_some() { 4 } else { 0 }
     }
 
+    // ANCHOR: header_encode
     /// Writes the header into `dst` and returns how many bytes it used.
     ///
     /// The length uses the shortest of the three encodings, as §5.2 requires:
@@ -189,6 +194,7 @@ impl Header {
         }
         n
     }
+    // ANCHOR_END: header_encode
 }
 
 #[cfg(test)]

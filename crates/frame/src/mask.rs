@@ -23,6 +23,7 @@
 /// apply_mask(&mut payload, [0x37, 0xfa, 0x21, 0x3d], 0);
 /// assert_eq!(payload, [0x7f, 0x9f, 0x4d, 0x51, 0x58]);
 /// ```
+// ANCHOR: apply_mask
 #[inline]
 pub fn apply_mask(buf: &mut [u8], key: [u8; 4], offset: usize) {
     let key = rotate(key, offset);
@@ -42,7 +43,9 @@ pub fn apply_mask(buf: &mut [u8], key: [u8; 4], offset: usize) {
         *byte ^= key[i & 3];
     }
 }
+// ANCHOR_END: apply_mask
 
+// ANCHOR: apply_mask_reference
 /// The definition from RFC 6455 §5.3, one byte at a time:
 /// `transformed-octet-i = original-octet-i XOR masking-key-octet-(i MOD 4)`.
 pub fn apply_mask_reference(buf: &mut [u8], key: [u8; 4], offset: usize) {
@@ -50,19 +53,23 @@ pub fn apply_mask_reference(buf: &mut [u8], key: [u8; 4], offset: usize) {
         *byte ^= key[(offset + i) % 4];
     }
 }
+// ANCHOR_END: apply_mask_reference
 
+// ANCHOR: rotate
 /// The key as seen from byte `offset` of the payload.
 #[inline]
 const fn rotate(key: [u8; 4], offset: usize) -> [u8; 4] {
     let s = offset % 4;
     [key[s], key[(s + 1) % 4], key[(s + 2) % 4], key[(s + 3) % 4]]
 }
+// ANCHOR_END: rotate
 
 #[cfg(test)]
 mod tests {
     use super::*;
     use proptest::prelude::*;
 
+    // ANCHOR: mask_test
     #[test]
     fn matches_reference_for_every_length_and_offset() {
         let key = [0x12, 0x34, 0x56, 0x78];
@@ -79,6 +86,7 @@ mod tests {
             }
         }
     }
+    // ANCHOR_END: mask_test
 
     proptest! {
         #[test]

@@ -25,6 +25,7 @@ pub enum OpCode {
 }
 
 impl OpCode {
+    // ANCHOR: from_bits
     /// Parses the four opcode bits.
     ///
     /// # Errors
@@ -42,6 +43,7 @@ impl OpCode {
             other => return Err(Error::ReservedOpcode(other)),
         })
     }
+    // ANCHOR_END: from_bits
 
     /// The four bits written on the wire.
     pub const fn bits(self) -> u8 {

@@ -38,14 +38,17 @@ pub fn validate(bytes: &[u8]) -> Result<&str, Error> {
 /// assert!(Utf8Validator::default().feed(&[0xe2, 0x28]).is_err()); // impossible at once
 /// ```
 #[derive(Clone, Debug, Default)]
+// ANCHOR: utf8_validator
 pub struct Utf8Validator {
     /// The bytes of a character that has started but not ended.
     partial: [u8; 4],
     /// How many bytes of `partial` are in use (0..=3).
     len: usize,
 }
+// ANCHOR_END: utf8_validator
 
 impl Utf8Validator {
+    // ANCHOR: utf8_feed
     /// Checks the next piece of the stream.
     ///
     /// # Errors
@@ -79,7 +82,9 @@ impl Utf8Validator {
             Err(_) => Err(Error::InvalidUtf8),
         }
     }
+    // ANCHOR_END: utf8_feed
 
+    // ANCHOR: utf8_finish
     /// Declares the end of the stream.
     ///
     /// # Errors
@@ -91,6 +96,7 @@ impl Utf8Validator {
             Err(Error::InvalidUtf8)
         }
     }
+    // ANCHOR_END: utf8_finish
 
     /// Forgets any unfinished character, ready for the next message.
     pub fn reset(&mut self) {

@@ -112,6 +112,7 @@ impl ClientRequest {
         &self.extensions
     }
 
+    // ANCHOR: client_encode
     /// The request bytes to send. Header lines whose name is not a token or
     /// whose value contains CR, LF or NUL are left out.
     #[must_use]
@@ -151,6 +152,7 @@ impl ClientRequest {
         out.extend_from_slice(b"\r\n");
         out
     }
+    // ANCHOR_END: client_encode
 
     /// Parses the server's answer incrementally (the [`Response::parse`]
     /// contract) and validates it against this request (RFC 6455 §4.1).
@@ -223,6 +225,7 @@ impl ClientRequest {
         if head::count(headers, "Sec-WebSocket-Accept") > 1 {
             return Err(Error::DuplicateHeader("Sec-WebSocket-Accept"));
         }
+        // ANCHOR: client_accept_check
         // RFC 6455 §4.1: "If the response lacks a |Sec-WebSocket-Accept|
         // header field or the |Sec-WebSocket-Accept| contains a value other
         // than the base64-encoded SHA-1 of the concatenation of the
@@ -232,6 +235,7 @@ impl ClientRequest {
         if head::find(headers, "Sec-WebSocket-Accept") != Some(&accept_key(self.key.as_bytes())) {
             return Err(Error::InvalidAccept);
         }
+        // ANCHOR_END: client_accept_check
         // RFC 6455 §11.3.4: "the |Sec-WebSocket-Protocol| header field MUST NOT
         // appear more than once in an HTTP response."
         if head::count(headers, "Sec-WebSocket-Protocol") > 1 {

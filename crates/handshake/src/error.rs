@@ -77,6 +77,7 @@ pub enum Error {
 }
 
 impl Error {
+    // ANCHOR: error_status
     /// The HTTP status a server answers this error with: 400, 426 or 431.
     ///
     /// For [`Error::Status`] it is the status the server sent. The remaining
@@ -90,7 +91,9 @@ impl Error {
             _ => 400,
         }
     }
+    // ANCHOR_END: error_status
 
+    // ANCHOR: error_to_response
     /// The complete HTTP response a server sends for this error: the status
     /// line, `Content-Length`, `Connection: close`, for 426 also
     /// `Sec-WebSocket-Version: 13`, and this error's message as a plain-text
@@ -108,6 +111,7 @@ impl Error {
         }
         http_response(self.status(), &headers, body.as_bytes())
     }
+    // ANCHOR_END: error_to_response
 }
 
 impl fmt::Display for Error {

@@ -5,8 +5,10 @@ use base64::alphabet;
 use base64::engine::{DecodePaddingMode, GeneralPurpose, GeneralPurposeConfig};
 use sha1::{Digest as _, Sha1};
 
+// ANCHOR: guid
 /// The GUID appended to the client's key before hashing (RFC 6455 §1.3, §4.2.2).
 pub const GUID: &str = "258EAFA5-E914-47DA-95CA-C5AB0DC85B11";
+// ANCHOR_END: guid
 
 /// Length of the decoded nonce in `Sec-WebSocket-Key`.
 pub(crate) const KEY_LEN: usize = 16;
@@ -22,6 +24,7 @@ const BASE64: GeneralPurpose = GeneralPurpose::new(
         .with_decode_allow_trailing_bits(true),
 );
 
+// ANCHOR: accept_key
 /// The `Sec-WebSocket-Accept` value for a `Sec-WebSocket-Key` value:
 /// `base64(SHA-1(key ++ GUID))`.
 ///
@@ -42,12 +45,14 @@ pub fn accept_key(key: &[u8]) -> String {
     sha1.update(GUID.as_bytes());
     BASE64.encode(sha1.finalize())
 }
+// ANCHOR_END: accept_key
 
 /// Encodes a raw 16-byte nonce as a `Sec-WebSocket-Key` value.
 pub(crate) fn encode_key(nonce: &[u8; KEY_LEN]) -> String {
     BASE64.encode(nonce)
 }
 
+// ANCHOR: is_valid_key
 /// Whether `value` (already trimmed) is base64 that decodes to exactly 16
 /// bytes.
 pub(crate) fn is_valid_key(value: &str) -> bool {
@@ -58,6 +63,7 @@ pub(crate) fn is_valid_key(value: &str) -> bool {
             .decode(value)
             .is_ok_and(|decoded| decoded.len() == KEY_LEN)
 }
+// ANCHOR_END: is_valid_key
 
 #[cfg(test)]
 mod tests {

@@ -116,6 +116,7 @@ impl Request {
         head::has_token(&self.headers, "Upgrade", "websocket")
     }
 
+    // ANCHOR: validate
     /// Checks every rule of RFC 6455 §4.2.1 and extracts the handshake.
     ///
     /// # Errors
@@ -211,6 +212,7 @@ impl Request {
             extensions,
         })
     }
+    // ANCHOR_END: validate
 
     /// The target without `scheme://authority` if it is in absolute form.
     fn origin_form(&self) -> &str {
@@ -272,6 +274,7 @@ impl Upgrade {
     }
 }
 
+// ANCHOR: accept_response
 /// Builds the server's 101 answer (RFC 6455 §4.2.2 item 5).
 ///
 /// `protocol` must be one of `upgrade.protocols` (or `None`) and
@@ -308,6 +311,7 @@ pub fn accept_response(
     out.extend_from_slice(b"\r\n");
     out
 }
+// ANCHOR_END: accept_response
 
 /// Builds any other HTTP/1.1 answer (rejections, 404, `/healthz`): status
 /// line with the standard reason phrase, `Content-Length`,
