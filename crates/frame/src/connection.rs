@@ -83,6 +83,7 @@ impl MessageKind {
     }
 }
 
+// ANCHOR: config
 /// Limits and behaviour of a [`Connection`].
 #[derive(Clone, Debug, PartialEq, Eq)]
 #[non_exhaustive]
@@ -103,6 +104,7 @@ pub struct Config {
     /// Answer every Ping with a Pong automatically (§5.5.2). Default `true`.
     pub auto_pong: bool,
 }
+// ANCHOR_END: config
 
 impl Default for Config {
     fn default() -> Self {
@@ -115,6 +117,7 @@ impl Default for Config {
     }
 }
 
+// ANCHOR: state_enum
 /// The closing-handshake state (RFC 6455 §7).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub enum State {
@@ -127,6 +130,7 @@ pub enum State {
     /// more is read or sent once the transmit queue is drained.
     Closed,
 }
+// ANCHOR_END: state_enum
 
 /// A piece of a message, delivered when [`Config::stream_messages`] is on.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -142,6 +146,7 @@ pub struct Fragment {
     pub data: Bytes,
 }
 
+// ANCHOR: event_enum
 /// Something received from the peer.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Event {
@@ -159,6 +164,7 @@ pub enum Event {
     /// due, is already queued and the state is [`State::Closed`].
     Close(Option<CloseFrame>),
 }
+// ANCHOR_END: event_enum
 
 /// Where the decoder is in the byte stream.
 #[derive(Clone, Copy, Debug)]
@@ -337,6 +343,7 @@ impl Connection {
     /// see [`Error::close_code`]) is queued and the state becomes
     /// [`State::Closed`]; or [`Error::UnexpectedEof`]. An error is returned
     /// once; afterwards this returns `Ok(None)`.
+    // ANCHOR: poll_event
     pub fn poll_event(&mut self) -> Result<Option<Event>, Error> {
         if self.read_done {
             return Ok(None);
@@ -357,7 +364,9 @@ impl Connection {
             }
         }
     }
+    // ANCHOR_END: poll_event
 
+    // ANCHOR: fail
     /// _Fail the WebSocket Connection_ (§7.1.7): send the Close frame for
     /// the error, if none was sent yet, and stop reading.
     fn fail(&mut self, error: &Error) {
@@ -370,7 +379,9 @@ impl Connection {
         }
         self.state = State::Closed;
     }
+    // ANCHOR_END: fail
 
+    // ANCHOR: decode
     fn decode(&mut self) -> Result<Option<Event>, Error> {
         loop {
             match self.read {
@@ -420,7 +431,9 @@ impl Connection {
             }
         }
     }
+    // ANCHOR_END: decode
 
+    // ANCHOR: check_header
     /// Checks a header before any of its payload is buffered; returns the
     /// payload length as a `usize` within the limits.
     fn check_header(&mut self, header: &Header) -> Result<usize, Error> {
@@ -499,7 +512,9 @@ impl Connection {
         }
         Ok(len)
     }
+    // ANCHOR_END: check_header
 
+    // ANCHOR: unmask_and_check
     /// Unmasks the newly arrived payload bytes `inbuf[from..to]` and, for a
     /// plain text message, validates them at once (fail fast, §8.1).
     fn unmask_and_check(&mut self, header: &Header, from: usize, to: usize) -> Result<(), Error> {
@@ -516,7 +531,9 @@ impl Connection {
         }
         Ok(())
     }
+    // ANCHOR_END: unmask_and_check
 
+    // ANCHOR: on_frame
     fn on_frame(&mut self, header: Header, payload: Bytes) -> Result<Option<Event>, Error> {
         match header.opcode {
             OpCode::Ping => {
@@ -536,7 +553,9 @@ impl Connection {
             OpCode::Text | OpCode::Binary | OpCode::Continuation => self.on_data(header, payload),
         }
     }
+    // ANCHOR_END: on_frame
 
+    // ANCHOR: on_close
     fn on_close(&mut self, payload: &[u8]) -> Result<Event, Error> {
         let frame = CloseFrame::parse(payload)?;
         if self.close_sent.is_none() {
@@ -558,7 +577,9 @@ impl Connection {
         self.close_received = Some(frame.clone());
         Ok(Event::Close(frame))
     }
+    // ANCHOR_END: on_close
 
+    // ANCHOR: on_data
     fn on_data(&mut self, header: Header, payload: Bytes) -> Result<Option<Event>, Error> {
         let Some(incoming) = &mut self.incoming else {
             return Err(Error::UnexpectedContinuation);
@@ -630,6 +651,7 @@ impl Connection {
         self.incoming = None;
         Ok(Some(message(kind, data)))
     }
+    // ANCHOR_END: on_data
 
     // ------------------------------------------------------------------
     // Commands
@@ -670,6 +692,7 @@ impl Connection {
         Ok(())
     }
 
+    // ANCHOR: send_fragment
     /// Queues one fragment of a message sent in pieces (§5.4): `first` on the
     /// first piece (which sets the kind), `fin` on the last. Extensions do
     /// not transform fragments sent this way.
@@ -701,6 +724,7 @@ impl Connection {
         self.queue_data(opcode, fin, 0, data);
         Ok(())
     }
+    // ANCHOR_END: send_fragment
 
     /// Queues a Ping (§5.5.2) with up to 125 bytes of application data.
     ///
@@ -722,6 +746,7 @@ impl Connection {
         self.send_control(OpCode::Pong, &payload.into())
     }
 
+    // ANCHOR: close_command
     /// Starts the closing handshake (§7.1.2) with a code and a reason (cut to
     /// 123 bytes at a character boundary). The state becomes
     /// [`State::Closing`], or [`State::Closed`] if the peer's Close was
@@ -744,6 +769,7 @@ impl Connection {
         self.state = State::Closing;
         Ok(())
     }
+    // ANCHOR_END: close_command
 
     fn check_can_send_data(&self) -> Result<(), Error> {
         // RFC 6455 §5.5.1: "After sending a Close frame, the endpoint MUST
@@ -754,6 +780,7 @@ impl Connection {
         Ok(())
     }
 
+    // ANCHOR: send_control
     fn send_control(&mut self, opcode: OpCode, payload: &[u8]) -> Result<(), Error> {
         if payload.len() > 125 {
             return Err(Error::InvalidSend("control frame payload over 125 bytes"));
@@ -767,6 +794,7 @@ impl Connection {
         self.queue_frame(opcode, true, 0, payload);
         Ok(())
     }
+    // ANCHOR_END: send_control
 
     fn queue_close(&mut self, frame: &CloseFrame) {
         self.queue_frame(OpCode::Close, true, 0, &frame.encode());
@@ -778,6 +806,7 @@ impl Connection {
         self.close_sent = Some(CloseCode::NO_STATUS);
     }
 
+    // ANCHOR: queue_data
     /// Queues a data frame, by reference when it is large and needs no mask.
     fn queue_data(&mut self, opcode: OpCode, fin: bool, rsv: u8, payload: Bytes) {
         if self.role == Role::Server && payload.len() >= ZERO_COPY_MIN {
@@ -797,7 +826,9 @@ impl Connection {
             self.queue_frame(opcode, fin, rsv, &payload);
         }
     }
+    // ANCHOR_END: queue_data
 
+    // ANCHOR: queue_frame
     /// Appends a frame (header and, masked if we are the client, payload).
     fn queue_frame(&mut self, opcode: OpCode, fin: bool, rsv: u8, payload: &[u8]) {
         let mask = match self.role {
@@ -825,6 +856,7 @@ impl Connection {
         }
         self.out.grew(n + payload.len());
     }
+    // ANCHOR_END: queue_frame
 
     // ------------------------------------------------------------------
     // Output
