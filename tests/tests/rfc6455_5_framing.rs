@@ -11,6 +11,7 @@ use ws_frame::{
 
 // ---------------------------------------------------------------- §5.1
 
+// ANCHOR: unmasked_test
 /// §5.1: "a server MUST close the connection upon receiving a frame that is
 /// not masked. In this case, a server MAY send a Close frame with a status
 /// code of 1002 (protocol error)".
@@ -22,6 +23,7 @@ fn rfc6455_5_1_server_fails_on_unmasked_frame_with_1002() {
     // Control frames too.
     assert_fails(&mut server(), &unmasked_frame(PING, b""), 1002);
 }
+// ANCHOR_END: unmasked_test
 
 /// §5.1: "A client MUST close a connection if it detects a masked frame."
 #[test]

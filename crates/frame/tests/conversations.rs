@@ -72,6 +72,7 @@ fn close(code: u16, reason: &str) -> Result<Event, Error> {
 
 // ------------------------------------------------------------------ §5.7
 
+// ANCHOR: conv_hello
 /// §5.7: "A single-frame masked text message ... contains 'Hello'".
 #[test]
 fn rfc6455_5_7_masked_hello_client_to_server() {
@@ -83,6 +84,7 @@ fn rfc6455_5_7_masked_hello_client_to_server() {
     assert_eq!(sent(&mut c), hello);
     expect(&mut server(), &hello, &[text("Hello")], b"");
 }
+// ANCHOR_END: conv_hello
 
 /// §5.7: "A single-frame unmasked text message".
 #[test]

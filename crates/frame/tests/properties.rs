@@ -237,6 +237,7 @@ fn role() -> impl Strategy<Value = Role> {
 }
 
 proptest! {
+    // ANCHOR: prop_cuts
     #[test]
     fn messages_arrive_identical_whatever_the_cuts(
         ops in proptest::collection::vec(op(), 0..8),
@@ -251,6 +252,7 @@ proptest! {
         let (_, mut receiver) = pair(sender_role);
         prop_assert_eq!(receive_in_chunks(&mut receiver, &bytes, &[1]), expected);
     }
+    // ANCHOR_END: prop_cuts
 
     #[test]
     fn arbitrary_bytes_never_panic(input in proptest::collection::vec(any::<u8>(), 0..256),

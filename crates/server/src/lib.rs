@@ -130,6 +130,7 @@ impl Server {
             shutdown: trigger,
         } = self;
         tokio::pin!(shutdown);
+        // ANCHOR: accept_loop
         loop {
             let (stream, peer) = tokio::select! {
                 () = &mut shutdown => break,
@@ -153,6 +154,7 @@ impl Server {
                 }
             });
         }
+        // ANCHOR_END: accept_loop
         drop(listener);
         info!(open = shared.tasks.load(Ordering::Acquire), "shutting down");
         let _ = trigger.send(true);
@@ -196,6 +198,7 @@ async fn serve_connection(
     }
 }
 
+// ANCHOR: routes
 /// Reads one HTTP request and routes it.
 async fn serve_stream<S>(mut stream: S, peer: SocketAddr, shared: &Shared)
 where
@@ -253,6 +256,7 @@ where
         }
     }
 }
+// ANCHOR_END: routes
 
 /// Writes a whole HTTP response and closes the connection.
 async fn respond<S: AsyncWrite + Unpin>(mut stream: S, response: &[u8]) {
@@ -260,6 +264,7 @@ async fn respond<S: AsyncWrite + Unpin>(mut stream: S, response: &[u8]) {
     let _ = stream.shutdown().await;
 }
 
+// ANCHOR: upgrade_checks
 /// The checks before an upgrade: origin (403), connection limit (503), then
 /// the RFC 6455 §4.2.1 validation inside `ws_tokio::upgrade` (400/426).
 async fn upgrade<S>(
@@ -328,6 +333,7 @@ where
         }
     }
 }
+// ANCHOR_END: upgrade_checks
 
 /// The bookkeeping every WebSocket shares: the connection limit, metrics,
 /// and one log line at open and one at close.
@@ -367,6 +373,7 @@ impl<'a> Session<'a> {
     }
 }
 
+// ANCHOR: echo
 /// `/echo`: every text or binary message goes back unchanged, with the
 /// same opcode. Pings are answered by the core automatically. Returns the
 /// close code the connection ended with (1006: without a Close frame).
@@ -402,6 +409,7 @@ where
         }
     }
 }
+// ANCHOR_END: echo
 
 /// Completes once the server starts shutting down.
 async fn until_shutdown(shutdown: &mut watch::Receiver<bool>) {

@@ -17,6 +17,7 @@ use std::time::Duration;
 /// assert_eq!(config.close_timeout, Duration::from_secs(5));
 /// ```
 #[derive(Clone, Debug, PartialEq, Eq)]
+// ANCHOR: config_struct
 pub struct Config {
     /// Largest payload of one received frame, checked against the frame
     /// header before the payload is buffered; larger: Close 1009 (RFC 6455
@@ -54,7 +55,9 @@ pub struct Config {
     /// 100 header lines).
     pub handshake_limits: ws_handshake::Limits,
 }
+// ANCHOR_END: config_struct
 
+// ANCHOR: config_default
 impl Default for Config {
     fn default() -> Self {
         Self {
@@ -70,6 +73,7 @@ impl Default for Config {
         }
     }
 }
+// ANCHOR_END: config_default
 
 impl Config {
     /// The part of the configuration the sans-IO core enforces.

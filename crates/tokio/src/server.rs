@@ -89,6 +89,7 @@ where
 /// [`Error::Handshake`] for a malformed, oversized or invalid request;
 /// [`Error::Rejected`] when the callback refused; [`Error::Timeout`];
 /// [`Error::Io`].
+// ANCHOR: accept_with_config
 pub async fn accept_with_config<S, F>(
     mut stream: S,
     config: Config,
@@ -116,6 +117,7 @@ where
         }
     }
 }
+// ANCHOR_END: accept_with_config
 
 /// Reads one HTTP request head, within [`Config::handshake_timeout`] and the
 /// size limits of [`Config::handshake_limits`]. Returns the request and the

@@ -59,6 +59,7 @@ enum Phase {
     Done,
 }
 
+// ANCHOR: ending
 /// The steps left before the last item of a connection is handed out.
 #[derive(Debug, Default)]
 struct Ending {
@@ -77,6 +78,7 @@ struct Ending {
     /// After handing out the item, wait for the peer's EOF (client).
     linger: bool,
 }
+// ANCHOR_END: ending
 
 /// The state shared by [`WebSocket`](crate::WebSocket) and its halves.
 pub(crate) struct Inner<S> {
@@ -247,6 +249,7 @@ impl<S> Inner<S> {
         self.last_ping.map_or(self.last_rx, |p| p.max(self.last_rx)) + interval
     }
 
+    // ANCHOR: keepalive
     fn send_keepalive_ping(&mut self, now: Instant) {
         self.ping_counter = self.ping_counter.wrapping_add(1);
         let payload = Bytes::copy_from_slice(&self.ping_counter.to_be_bytes());
@@ -267,6 +270,7 @@ impl<S> Inner<S> {
             self.ping_outstanding = None;
         }
     }
+    // ANCHOR_END: keepalive
 }
 
 impl<S: AsyncRead + AsyncWrite + Unpin> Inner<S> {
@@ -319,6 +323,7 @@ impl<S: AsyncRead + AsyncWrite + Unpin> Inner<S> {
                 self.close_deadline = Some(Instant::now() + self.config.close_timeout);
             }
 
+            // ANCHOR: read_steps
             // 1. Write out whatever is queued: an automatic Pong or Close
             //    reply must leave even if the application only reads.
             if self.conn.transmit_len() > 0 {
@@ -343,6 +348,7 @@ impl<S: AsyncRead + AsyncWrite + Unpin> Inner<S> {
                 self.conn.poll_event()
             };
             self.reader_debt += self.conn.transmit_len().saturating_sub(queued_before);
+            // ANCHOR_END: read_steps
             match event {
                 Ok(Some(event)) => {
                     self.last_rx = Instant::now();
@@ -354,6 +360,7 @@ impl<S: AsyncRead + AsyncWrite + Unpin> Inner<S> {
                             self.on_pong(&data);
                             Message::Pong(data)
                         }
+                        // ANCHOR: close_event
                         Event::Close(frame) => {
                             let server = self.conn.role() == Role::Server;
                             tracing::debug!(?frame, "close frame received");
@@ -368,6 +375,7 @@ impl<S: AsyncRead + AsyncWrite + Unpin> Inner<S> {
                             });
                             continue;
                         }
+                        // ANCHOR_END: close_event
                         // Not produced: `stream_messages` is off.
                         Event::Fragment(_) => continue,
                     };
@@ -387,6 +395,7 @@ impl<S: AsyncRead + AsyncWrite + Unpin> Inner<S> {
                     });
                     continue;
                 }
+                // ANCHOR: protocol_error
                 Err(error) => {
                     // RFC 6455 §7.1.7: _Fail the WebSocket Connection_. The
                     // core has queued our Close with the error's code.
@@ -403,7 +412,9 @@ impl<S: AsyncRead + AsyncWrite + Unpin> Inner<S> {
                     continue;
                 }
             }
+            // ANCHOR_END: protocol_error
 
+            // ANCHOR: timers
             // 3. Timers.
             let now = Instant::now();
             if self.close_deadline.is_some_and(|d| now >= d) {
@@ -444,6 +455,7 @@ impl<S: AsyncRead + AsyncWrite + Unpin> Inner<S> {
                 return Poll::Pending;
             }
 
+            // ANCHOR_END: timers
             // 4. Read.
             match self.poll_read_some(&mut io) {
                 Poll::Ready(Ok(0)) => self.conn.receive_eof(),
@@ -495,6 +507,7 @@ impl<S: AsyncRead + AsyncWrite + Unpin> Inner<S> {
         Poll::Ready(())
     }
 
+    // ANCHOR: read_some
     /// Reads some bytes into the connection: onto the stack when nothing is
     /// buffered (an idle connection keeps no buffer), else straight into the
     /// connection's buffer, grown to what the current frame needs.
@@ -519,6 +532,7 @@ impl<S: AsyncRead + AsyncWrite + Unpin> Inner<S> {
         let read = std::pin::pin!(self.stream.read_buf(buf));
         read.poll(io)
     }
+    // ANCHOR_END: read_some
 
     /// Lets an idle connection give its read buffer back.
     fn shrink_if_idle(&mut self) {
@@ -561,6 +575,7 @@ impl<S: AsyncRead + AsyncWrite + Unpin> Inner<S> {
     // Writing
     // ------------------------------------------------------------------
 
+    // ANCHOR: write_queue
     /// Writes queued bytes until at most `target` remain (0: all of them,
     /// then flushes the transport). Uses vectored writes when the transport
     /// supports them, so large payloads queued by reference go out without
@@ -600,6 +615,7 @@ impl<S: AsyncRead + AsyncWrite + Unpin> Inner<S> {
         }
         Poll::Ready(Ok(()))
     }
+    // ANCHOR_END: write_queue
 
     /// Records a failed write: the queue is dropped, nothing more is written.
     fn write_error(&mut self, e: io::Error) -> Error {
@@ -638,6 +654,7 @@ impl<S: AsyncRead + AsyncWrite + Unpin> Inner<S> {
         Ok(())
     }
 
+    // ANCHOR: send_ready
     /// Writes queued bytes; ready once at most the high-water mark remains
     /// (waiting only while more is queued).
     pub(crate) fn poll_send_ready(&mut self, cx: &mut Context<'_>) -> Poll<Result<(), Error>> {
@@ -655,6 +672,7 @@ impl<S: AsyncRead + AsyncWrite + Unpin> Inner<S> {
             Poll::Pending => Poll::Pending,
         }
     }
+    // ANCHOR_END: send_ready
 
     /// Writes out everything queued and flushes the transport.
     pub(crate) fn poll_flush(&mut self, cx: &mut Context<'_>) -> Poll<Result<(), Error>> {
