@@ -603,7 +603,9 @@ impl Connection {
             ext.decode_frame(incoming.rsv, &payload, fin, &mut incoming.buf, max)
                 .map_err(|e| match e {
                     // The extension only knows what was left of the limit.
-                    Error::MessageTooLarge { .. } => Error::MessageTooLarge { max: self.config.max_message_size },
+                    Error::MessageTooLarge { .. } => Error::MessageTooLarge {
+                        max: self.config.max_message_size,
+                    },
                     e => e,
                 })?;
             if kind == MessageKind::Text {
@@ -770,6 +772,21 @@ impl Connection {
         Ok(())
     }
     // ANCHOR_END: close_command
+
+    /// Starts the closing handshake with an empty Close frame: no status
+    /// code and no reason (§5.5.1: "The Close frame MAY contain a body").
+    /// The peer then sees code 1005 (No Status Received).
+    ///
+    /// # Errors
+    /// [`Error::Closed`] if a Close was already sent.
+    pub fn close_without_status(&mut self) -> Result<(), Error> {
+        if self.close_sent.is_some() || self.state == State::Closed {
+            return Err(Error::Closed);
+        }
+        self.queue_close_empty();
+        self.state = State::Closing;
+        Ok(())
+    }
 
     fn check_can_send_data(&self) -> Result<(), Error> {
         // RFC 6455 §5.5.1: "After sending a Close frame, the endpoint MUST

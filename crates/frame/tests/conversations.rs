@@ -560,3 +560,22 @@ fn invalid_utf8_fails_before_the_frame_is_complete() {
         &[0x88, 0x02, 0x03, 0xef],
     );
 }
+
+#[test]
+fn close_without_status_sends_an_empty_close_and_the_peer_sees_no_code() {
+    let mut client =
+        Connection::new(Role::Client, Config::default()).with_mask_source(|| [1, 2, 3, 4]);
+    client.close_without_status().unwrap();
+    // FIN + Close, masked, length 0, then the key: no body at all (§5.5.1).
+    assert_eq!(
+        &client.poll_transmit().unwrap()[..],
+        &[0x88, 0x80, 1, 2, 3, 4]
+    );
+    assert_eq!(client.state(), State::Closing);
+    assert_eq!(client.close_without_status(), Err(Error::Closed));
+    let mut server = Connection::new(Role::Server, Config::default());
+    server.receive(&[0x88, 0x80, 1, 2, 3, 4]);
+    assert_eq!(server.poll_event(), Ok(Some(Event::Close(None))));
+    // The reply to a bodiless Close is bodiless too.
+    assert_eq!(&server.poll_transmit().unwrap()[..], &[0x88, 0x00]);
+}

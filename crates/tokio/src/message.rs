@@ -19,7 +19,7 @@ pub enum Message {
     /// A Pong with its application data (§5.5.3).
     Pong(Bytes),
     /// A Close frame (§5.5.1); `None`: one without a status code. Sending
-    /// `Close(None)` sends code 1000 (Normal Closure) without a reason.
+    /// `Close(None)` sends a Close frame without a body (the peer sees 1005).
     Close(Option<CloseFrame>),
 }
 

@@ -644,9 +644,10 @@ impl<S: AsyncRead + AsyncWrite + Unpin> Inner<S> {
             Message::Ping(data) => self.conn.ping(data)?,
             Message::Pong(data) => self.conn.pong(data)?,
             Message::Close(frame) => {
-                let (code, reason) =
-                    frame.map_or((CloseCode::NORMAL, String::new()), |f| (f.code, f.reason));
-                self.conn.close(code, &reason)?;
+                match frame {
+                    Some(frame) => self.conn.close(frame.code, &frame.reason)?,
+                    None => self.conn.close_without_status()?,
+                }
                 // The reader arms the close timer and waits for the answer.
                 self.wakers.wake_reader();
             }
