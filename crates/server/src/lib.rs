@@ -5,12 +5,18 @@
 //! ```text
 //!  TcpListener ─► [TLS] ─► read_request ─┬─ GET /, /healthz, /metrics ─► HTTP answer
 //!                                        ├─ /echo ─► checks ─► upgrade ─► echo loop
-//!                                        └─ anything else ─► 404
+//!                                        ├─ /chat/{room} ─► checks ─► upgrade ─► chat::serve
+//!                                        └─ anything else (bad room names too) ─► 404
 //! ```
+//!
+//! The checks before an upgrade: `Origin` (403), `--max-connections` (503),
+//! then RFC 6455 §4.2.1 (400, 426). The chat itself is in [`chat`]'s
+//! modules; its behaviour where the contract is silent is in `docs/chat.md`.
 //!
 //! Every route and status code follows `shared/spec/server.md`.
 #![forbid(unsafe_code)]
 
+mod chat;
 pub mod metrics;
 pub mod options;
 mod tls;
@@ -51,6 +57,8 @@ struct Shared {
     /// Connection tasks still running (HTTP or WebSocket).
     tasks: AtomicUsize,
     tasks_done: Notify,
+    /// The chat rooms.
+    rooms: chat::Rooms,
 }
 
 /// A bound server, ready to [`Server::run`].
@@ -90,6 +98,7 @@ impl Server {
             websockets: AtomicUsize::new(0),
             tasks: AtomicUsize::new(0),
             tasks_done: Notify::new(),
+            rooms: chat::Rooms::default(),
         });
         Ok(Self {
             listener,
@@ -213,6 +222,15 @@ where
         }
     };
     let path = request.path().to_owned();
+    if let Some(room) = chat::room_of(&path) {
+        let name = chat::name_of(request.query());
+        let Some(ws) = upgrade(stream, &request, leftover, peer, shared).await else {
+            return;
+        };
+        let session = Session::open(peer, &path, shared);
+        session.close(chat::serve(ws, room, name.as_deref(), shared).await);
+        return;
+    }
     match path.as_str() {
         "/echo" => {
             let Some(mut ws) = upgrade(stream, &request, leftover, peer, shared).await else {
@@ -226,7 +244,11 @@ where
             let response = match path.as_str() {
                 "/" => ws_handshake::http_response(
                     200,
-                    &[("Content-Type", "text/html; charset=utf-8")],
+                    &[
+                        ("Content-Type", "text/html; charset=utf-8"),
+                        ("Cache-Control", "no-cache"),
+                        ("X-Content-Type-Options", "nosniff"),
+                    ],
                     INDEX_HTML.as_bytes(),
                 ),
                 "/healthz" => ws_handshake::http_response(
@@ -256,7 +278,6 @@ where
         }
     }
 }
-// ANCHOR_END: routes
 
 /// Writes a whole HTTP response and closes the connection.
 async fn respond<S: AsyncWrite + Unpin>(mut stream: S, response: &[u8]) {

@@ -24,6 +24,20 @@ pub struct Metrics {
     pub bytes_in: AtomicU64,
     /// Payload bytes of data messages sent.
     pub bytes_out: AtomicU64,
+    /// Chat rooms now.
+    pub chat_rooms: AtomicU64,
+    /// Chat members now.
+    pub chat_members: AtomicU64,
+    /// Room messages accepted (each fanned out to every member).
+    pub chat_messages: AtomicU64,
+    /// Direct messages delivered.
+    pub chat_directs: AtomicU64,
+    /// Chat frames queued for members (one per recipient).
+    pub chat_queued: AtomicU64,
+    /// Members disconnected with 1008 because their queue was full.
+    pub chat_slow_consumers: AtomicU64,
+    /// Chat messages refused by the rate limit.
+    pub chat_rate_limited: AtomicU64,
     closes: Mutex<BTreeMap<u16, u64>>,
 }
 
@@ -105,6 +119,48 @@ impl Metrics {
             "counter",
             "Payload bytes sent.",
             self.bytes_out.load(Relaxed),
+        );
+        metric(
+            "ws_chat_rooms",
+            "gauge",
+            "Chat rooms now.",
+            self.chat_rooms.load(Relaxed),
+        );
+        metric(
+            "ws_chat_members",
+            "gauge",
+            "Chat members now.",
+            self.chat_members.load(Relaxed),
+        );
+        metric(
+            "ws_chat_messages_total",
+            "counter",
+            "Chat room messages accepted.",
+            self.chat_messages.load(Relaxed),
+        );
+        metric(
+            "ws_chat_directs_total",
+            "counter",
+            "Chat direct messages delivered.",
+            self.chat_directs.load(Relaxed),
+        );
+        metric(
+            "ws_chat_fanout_total",
+            "counter",
+            "Chat frames queued for members (one per recipient).",
+            self.chat_queued.load(Relaxed),
+        );
+        metric(
+            "ws_chat_slow_consumers_total",
+            "counter",
+            "Chat members disconnected (1008) because their queue stayed full.",
+            self.chat_slow_consumers.load(Relaxed),
+        );
+        metric(
+            "ws_chat_rate_limited_total",
+            "counter",
+            "Chat messages refused by the rate limit.",
+            self.chat_rate_limited.load(Relaxed),
         );
         out.push_str("# HELP ws_closes_total Closed WebSockets by close code (1006: without a Close frame).\n");
         out.push_str("# TYPE ws_closes_total counter\n");

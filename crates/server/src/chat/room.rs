@@ -1,0 +1,532 @@
+//! Rooms, their members and the fan-out.
+//!
+//! ```text
+//!   session ──say──► Room (one mutex) ──serialize once──► Utf8Bytes
+//!                      │                                    │ clone (a refcount)
+//!                      │            ┌───────────────────────┼──────────────┐
+//!                      ▼            ▼                       ▼              ▼
+//!                  members    [queue 256] ─► writer    [queue 256]    [queue full]
+//!                                                                      └─► removed, kicked (1008),
+//!                                                                          `leave` to the others
+//! ```
+//!
+//! Every event of a room (join, leave, message, direct) is sequenced and
+//! queued while that room's lock is held, so all members see one order. The
+//! lock is never held across an `.await`: queueing is `try_send`, and a
+//! member whose bounded queue is full is a slow consumer: it is removed at
+//! once and its session closes with 1008. The room never waits for anyone.
+//!
+//! The registry and a room are never locked together, so joins and leaves in
+//! different rooms do not contend beyond a map lookup.
+
+use std::collections::HashMap;
+use std::sync::atomic::{AtomicU64, Ordering::Relaxed};
+use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
+use std::time::{SystemTime, UNIX_EPOCH};
+
+use tokio::sync::{Notify, mpsc};
+use ws_tokio::Utf8Bytes;
+
+use super::protocol::{ErrorCode, Event, Refusal, truncate};
+use crate::Metrics;
+
+/// Frames a member may have queued and not yet handed to its socket. One
+/// more, and it is disconnected as a slow consumer. (Behind the queue sit
+/// the socket's own write buffer, 64 KiB, and the kernel's.)
+pub(crate) const QUEUE_CAPACITY: usize = 256;
+
+/// Longest member name, in characters.
+pub(crate) const MAX_NAME_CHARS: usize = 32;
+
+/// The outbound queue of one member.
+pub(crate) type Outbox = mpsc::Receiver<Utf8Bytes>;
+
+/// Every room, by name. Rooms are created on first join and removed when the
+/// last member leaves.
+#[derive(Debug, Default)]
+pub(crate) struct Rooms {
+    rooms: Mutex<HashMap<Arc<str>, Arc<Room>>>,
+    /// For `guest-N` names.
+    guests: AtomicU64,
+    /// Member ids, unique for the life of the server.
+    ids: AtomicU64,
+}
+
+/// One room.
+#[derive(Debug)]
+pub(crate) struct Room {
+    name: Arc<str>,
+    state: Mutex<State>,
+}
+
+#[derive(Debug, Default)]
+struct State {
+    members: HashMap<Arc<str>, Member>,
+    /// Join order, for the `users` lists.
+    next_seq: u64,
+    /// The last member left and the room is (being) removed from the
+    /// registry: a joiner that still found it there must make a new one.
+    closed: bool,
+}
+
+#[derive(Debug)]
+struct Member {
+    id: u64,
+    seq: u64,
+    outbox: mpsc::Sender<Utf8Bytes>,
+    kick: Arc<Notify>,
+}
+
+/// A session's place in a room: what it needs to speak there. Dropping it
+/// does not leave the room; call [`Membership::leave`].
+#[derive(Debug)]
+pub(crate) struct Membership {
+    room: Arc<Room>,
+    id: u64,
+    name: Arc<str>,
+}
+
+/// What a session gets when it joins.
+#[derive(Debug)]
+pub(crate) struct Joined {
+    /// Its place in the room.
+    pub(crate) membership: Membership,
+    /// Its outbound queue, starting with `welcome`.
+    pub(crate) outbox: Outbox,
+    /// Notified when the room dropped it as a slow consumer.
+    pub(crate) kicked: Arc<Notify>,
+}
+
+fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
+    mutex.lock().unwrap_or_else(PoisonError::into_inner)
+}
+
+/// Milliseconds since the Unix epoch.
+fn now_ms() -> u64 {
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map_or(0, |d| u64::try_from(d.as_millis()).unwrap_or(u64::MAX))
+}
+
+impl Rooms {
+    /// Joins `room` (creating it) under `requested` or, if that is `None`, a
+    /// `guest-N` name, made unique in the room with `-2`, `-3`, …. The
+    /// outbox starts with `welcome`; the other members get `join`.
+    pub(crate) fn join(&self, room: &str, requested: Option<&str>, metrics: &Metrics) -> Joined {
+        let base = requested.map_or_else(
+            || format!("guest-{}", self.guests.fetch_add(1, Relaxed) + 1),
+            str::to_owned,
+        );
+        let id = self.ids.fetch_add(1, Relaxed);
+        let (outbox, receiver) = mpsc::channel(QUEUE_CAPACITY);
+        let kick = Arc::new(Notify::new());
+        loop {
+            let room = {
+                let mut rooms = lock(&self.rooms);
+                let room = rooms.entry(Arc::from(room)).or_insert_with_key(|name| {
+                    metrics.chat_rooms.fetch_add(1, Relaxed);
+                    Arc::new(Room {
+                        name: Arc::clone(name),
+                        state: Mutex::default(),
+                    })
+                });
+                Arc::clone(room)
+            };
+            let mut state = lock(&room.state);
+            if state.closed {
+                // Its last member is leaving; it is removed in a moment.
+                drop(state);
+                self.forget(&room, metrics);
+                continue;
+            }
+            let name = state.unique_name(&base);
+            let seq = state.next_seq;
+            state.next_seq += 1;
+            let mut users = state.users();
+            users.push(&name);
+            let welcome = Event::Welcome {
+                room: &room.name,
+                name: &name,
+                users,
+            }
+            .encode();
+            // The queue is new: it has room for the welcome.
+            let _ = outbox.try_send(welcome);
+            let join = Event::Join {
+                room: &room.name,
+                name: &name,
+            }
+            .encode();
+            state.broadcast(&room.name, &join, metrics);
+            state.members.insert(
+                Arc::clone(&name),
+                Member {
+                    id,
+                    seq,
+                    outbox,
+                    kick: Arc::clone(&kick),
+                },
+            );
+            metrics.chat_members.fetch_add(1, Relaxed);
+            drop(state);
+            return Joined {
+                membership: Membership { room, id, name },
+                outbox: receiver,
+                kicked: kick,
+            };
+        }
+    }
+
+    /// Removes a closed room from the registry (if it is still there).
+    fn forget(&self, room: &Arc<Room>, metrics: &Metrics) {
+        let mut rooms = lock(&self.rooms);
+        if rooms.get(&room.name).is_some_and(|r| Arc::ptr_eq(r, room)) {
+            rooms.remove(&room.name);
+            metrics.chat_rooms.fetch_sub(1, Relaxed);
+        }
+    }
+
+    /// The number of rooms.
+    #[cfg(test)]
+    fn len(&self) -> usize {
+        lock(&self.rooms).len()
+    }
+}
+
+impl Membership {
+    /// The name this member was given.
+    pub(crate) fn name(&self) -> &str {
+        &self.name
+    }
+
+    /// Sends a room message to every member, this one included.
+    pub(crate) fn say(&self, text: &str, metrics: &Metrics) {
+        let mut state = lock(&self.room.state);
+        if !state.is_member(&self.name, self.id) {
+            return;
+        }
+        let frame = Event::Message {
+            room: &self.room.name,
+            from: &self.name,
+            text,
+            ts: now_ms(),
+        }
+        .encode();
+        metrics.chat_messages.fetch_add(1, Relaxed);
+        state.broadcast(&self.room.name, &frame, metrics);
+    }
+
+    /// Sends a direct message to `to` and its copy back to this member.
+    ///
+    /// # Errors
+    /// `unknown_user` if nobody in the room is called `to`.
+    pub(crate) fn direct(&self, to: &str, text: &str, metrics: &Metrics) -> Result<(), Refusal> {
+        let mut state = lock(&self.room.state);
+        if !state.is_member(&self.name, self.id) {
+            return Ok(());
+        }
+        let Some((target, _)) = state.members.get_key_value(to) else {
+            return Err(Refusal {
+                code: ErrorCode::UnknownUser,
+                message: format!("nobody called {to:?} in this room"),
+            });
+        };
+        let target = Arc::clone(target);
+        let frame = Event::Direct {
+            from: &self.name,
+            to: &target,
+            text,
+            ts: now_ms(),
+        }
+        .encode();
+        metrics.chat_directs.fetch_add(1, Relaxed);
+        let mut slow = Vec::new();
+        state.push(&target, &frame, &mut slow, metrics);
+        if target != self.name {
+            state.push(&self.name, &frame, &mut slow, metrics);
+        }
+        state.drop_slow(&self.room.name, slow, metrics);
+        Ok(())
+    }
+
+    /// Queues the `users` list for this member.
+    pub(crate) fn who(&self, metrics: &Metrics) {
+        let mut state = lock(&self.room.state);
+        if !state.is_member(&self.name, self.id) {
+            return;
+        }
+        let frame = Event::Users {
+            room: &self.room.name,
+            users: state.users(),
+        }
+        .encode();
+        self.push_locked(&mut state, &frame, metrics);
+    }
+
+    /// Queues a frame (an `error`) for this member alone.
+    pub(crate) fn reply(&self, frame: &Utf8Bytes, metrics: &Metrics) {
+        let mut state = lock(&self.room.state);
+        if state.is_member(&self.name, self.id) {
+            self.push_locked(&mut state, frame, metrics);
+        }
+    }
+
+    fn push_locked(&self, state: &mut State, frame: &Utf8Bytes, metrics: &Metrics) {
+        let mut slow = Vec::new();
+        state.push(&self.name, frame, &mut slow, metrics);
+        state.drop_slow(&self.room.name, slow, metrics);
+    }
+
+    /// Leaves the room (if the room has not dropped this member already):
+    /// the others get `leave`; the last one out removes the room.
+    pub(crate) fn leave(self, rooms: &Rooms, metrics: &Metrics) {
+        let mut state = lock(&self.room.state);
+        if state.is_member(&self.name, self.id) {
+            state.remove(&self.room.name, &self.name, metrics);
+        }
+        let empty = state.members.is_empty() && !state.closed;
+        if empty {
+            state.closed = true;
+        }
+        drop(state);
+        if empty {
+            rooms.forget(&self.room, metrics);
+        }
+    }
+}
+
+impl State {
+    fn is_member(&self, name: &str, id: u64) -> bool {
+        self.members.get(name).is_some_and(|m| m.id == id)
+    }
+
+    /// Names in join order.
+    fn users(&self) -> Vec<&str> {
+        let mut users: Vec<(&str, u64)> = self
+            .members
+            .iter()
+            .map(|(name, m)| (&**name, m.seq))
+            .collect();
+        users.sort_unstable_by_key(|&(_, seq)| seq);
+        users.into_iter().map(|(name, _)| name).collect()
+    }
+
+    /// `base`, or `base-2`, `base-3`, … (cut so the result has at most
+    /// [`MAX_NAME_CHARS`] characters), whichever is free.
+    fn unique_name(&self, base: &str) -> Arc<str> {
+        if !self.members.contains_key(base) {
+            return Arc::from(base);
+        }
+        (2_usize..)
+            .map(|n| {
+                let suffix = format!("-{n}");
+                let stem = truncate(base, MAX_NAME_CHARS.saturating_sub(suffix.len()));
+                format!("{}{suffix}", stem.trim_end())
+            })
+            .find(|name| !self.members.contains_key(name.as_str()))
+            .map(Arc::from)
+            .unwrap_or_else(|| Arc::from(base))
+    }
+
+    /// Queues `frame` for the member called `name`; a full queue puts the
+    /// name on `slow`.
+    fn push(
+        &self,
+        name: &Arc<str>,
+        frame: &Utf8Bytes,
+        slow: &mut Vec<Arc<str>>,
+        metrics: &Metrics,
+    ) {
+        let Some(member) = self.members.get(name) else {
+            return;
+        };
+        match member.outbox.try_send(frame.clone()) {
+            Ok(()) => {
+                metrics.chat_queued.fetch_add(1, Relaxed);
+            }
+            Err(mpsc::error::TrySendError::Full(_)) => slow.push(Arc::clone(name)),
+            // The session is ending and will leave in a moment.
+            Err(mpsc::error::TrySendError::Closed(_)) => {}
+        }
+    }
+
+    /// Queues `frame` for every member, then drops the slow ones.
+    fn broadcast(&mut self, room: &str, frame: &Utf8Bytes, metrics: &Metrics) {
+        let mut slow = Vec::new();
+        for (name, member) in &self.members {
+            match member.outbox.try_send(frame.clone()) {
+                Ok(()) => {
+                    metrics.chat_queued.fetch_add(1, Relaxed);
+                }
+                Err(mpsc::error::TrySendError::Full(_)) => slow.push(Arc::clone(name)),
+                Err(mpsc::error::TrySendError::Closed(_)) => {}
+            }
+        }
+        self.drop_slow(room, slow, metrics);
+    }
+
+    /// Disconnects slow consumers: each is removed and kicked (its session
+    /// closes with 1008), and the others get `leave` (which may find more
+    /// full queues).
+    fn drop_slow(&mut self, room: &str, mut slow: Vec<Arc<str>>, metrics: &Metrics) {
+        while let Some(name) = slow.pop() {
+            let Some(member) = self.members.remove(&name) else {
+                continue;
+            };
+            metrics.chat_members.fetch_sub(1, Relaxed);
+            metrics.chat_slow_consumers.fetch_add(1, Relaxed);
+            member.kick.notify_one();
+            let leave = Event::Leave { room, name: &name }.encode();
+            for (other, member) in &self.members {
+                match member.outbox.try_send(leave.clone()) {
+                    Ok(()) => {
+                        metrics.chat_queued.fetch_add(1, Relaxed);
+                    }
+                    Err(mpsc::error::TrySendError::Full(_)) => {
+                        if !slow.contains(other) {
+                            slow.push(Arc::clone(other));
+                        }
+                    }
+                    Err(mpsc::error::TrySendError::Closed(_)) => {}
+                }
+            }
+        }
+    }
+
+    /// Removes a member that left; the others get `leave`.
+    fn remove(&mut self, room: &str, name: &str, metrics: &Metrics) {
+        if self.members.remove(name).is_some() {
+            metrics.chat_members.fetch_sub(1, Relaxed);
+            let leave = Event::Leave { room, name }.encode();
+            self.broadcast(room, &leave, metrics);
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::future::Future;
+
+    use super::*;
+
+    fn next(outbox: &mut Outbox) -> serde_json::Value {
+        let frame = outbox.try_recv().expect("a queued frame");
+        serde_json::from_str(frame.as_str()).unwrap()
+    }
+
+    fn empty(outbox: &mut Outbox) -> bool {
+        outbox.try_recv().is_err()
+    }
+
+    #[test]
+    fn names_are_unique_and_guests_numbered() {
+        let rooms = Rooms::default();
+        let m = Metrics::default();
+        let a = rooms.join("r", Some("ann"), &m);
+        let b = rooms.join("r", Some("ann"), &m);
+        let c = rooms.join("r", Some("ann"), &m);
+        let g = rooms.join("r", None, &m);
+        let elsewhere = rooms.join("s", Some("ann"), &m);
+        assert_eq!(a.membership.name(), "ann");
+        assert_eq!(b.membership.name(), "ann-2");
+        assert_eq!(c.membership.name(), "ann-3");
+        assert_eq!(g.membership.name(), "guest-1");
+        assert_eq!(elsewhere.membership.name(), "ann");
+        let long = "x".repeat(MAX_NAME_CHARS);
+        let l1 = rooms.join("r", Some(&long), &m);
+        let l2 = rooms.join("r", Some(&long), &m);
+        assert_eq!(l1.membership.name(), long);
+        assert_eq!(l2.membership.name().chars().count(), MAX_NAME_CHARS);
+        assert!(l2.membership.name().ends_with("-2"));
+    }
+
+    #[test]
+    fn welcome_first_then_join_leave_to_the_others() {
+        let rooms = Rooms::default();
+        let m = Metrics::default();
+        let mut a = rooms.join("r", Some("ann"), &m);
+        let welcome = next(&mut a.outbox);
+        assert_eq!(welcome["type"], "welcome");
+        assert_eq!(welcome["users"], serde_json::json!(["ann"]));
+        let mut b = rooms.join("r", Some("bob"), &m);
+        assert_eq!(
+            next(&mut b.outbox)["users"],
+            serde_json::json!(["ann", "bob"])
+        );
+        assert_eq!(
+            next(&mut a.outbox),
+            serde_json::json!({"type": "join", "room": "r", "name": "bob"})
+        );
+        assert!(empty(&mut b.outbox), "no join for oneself");
+        b.membership.leave(&rooms, &m);
+        assert_eq!(
+            next(&mut a.outbox),
+            serde_json::json!({"type": "leave", "room": "r", "name": "bob"})
+        );
+        assert_eq!(rooms.len(), 1);
+        a.membership.leave(&rooms, &m);
+        assert_eq!(rooms.len(), 0, "the last one out removes the room");
+        assert_eq!(m.chat_rooms.load(Relaxed), 0);
+        assert_eq!(m.chat_members.load(Relaxed), 0);
+    }
+
+    #[test]
+    fn messages_and_directs() {
+        let rooms = Rooms::default();
+        let m = Metrics::default();
+        let mut a = rooms.join("r", Some("ann"), &m);
+        let mut b = rooms.join("r", Some("bob"), &m);
+        let mut c = rooms.join("r", Some("cy"), &m);
+        for o in [&mut a.outbox, &mut b.outbox, &mut c.outbox] {
+            while !empty(o) {}
+        }
+        a.membership.say("hi", &m);
+        for o in [&mut a.outbox, &mut b.outbox, &mut c.outbox] {
+            let msg = next(o);
+            assert_eq!(msg["type"], "message");
+            assert_eq!(msg["from"], "ann");
+            assert_eq!(msg["text"], "hi");
+            assert!(msg["ts"].is_u64());
+        }
+        a.membership.direct("bob", "psst", &m).unwrap();
+        assert_eq!(next(&mut b.outbox)["type"], "direct");
+        assert_eq!(next(&mut a.outbox)["to"], "bob");
+        assert!(empty(&mut c.outbox));
+        let refusal = a.membership.direct("nobody", "x", &m).unwrap_err();
+        assert_eq!(refusal.code, ErrorCode::UnknownUser);
+        a.membership.who(&m);
+        assert_eq!(
+            next(&mut a.outbox)["users"],
+            serde_json::json!(["ann", "bob", "cy"])
+        );
+    }
+
+    #[test]
+    fn a_full_queue_is_dropped_and_kicked() {
+        let rooms = Rooms::default();
+        let m = Metrics::default();
+        let mut fast = rooms.join("r", Some("fast"), &m);
+        let slow = rooms.join("r", Some("slow"), &m);
+        let mut seen = Vec::new();
+        for _ in 0..QUEUE_CAPACITY {
+            fast.membership.say("x", &m);
+            seen.extend(std::iter::from_fn(|| fast.outbox.try_recv().ok()));
+        }
+        // The slow member's queue (welcome + QUEUE_CAPACITY - 1 messages) was full.
+        assert_eq!(m.chat_slow_consumers.load(Relaxed), 1);
+        let leave = r#"{"type":"leave","room":"r","name":"slow"}"#;
+        assert_eq!(seen.iter().filter(|f| f.as_str() == leave).count(), 1);
+        // The kick is stored for the session to pick up.
+        let mut kicked = std::pin::pin!(slow.kicked.notified());
+        let waker = std::task::Waker::noop();
+        assert!(
+            kicked
+                .as_mut()
+                .poll(&mut std::task::Context::from_waker(waker))
+                .is_ready()
+        );
+        // Leaving after being dropped changes nothing.
+        slow.membership.leave(&rooms, &m);
+        assert_eq!(m.chat_members.load(Relaxed), 1);
+    }
+}

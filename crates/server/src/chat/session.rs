@@ -1,0 +1,185 @@
+//! One chat connection: a reader and a writer, run side by side in the
+//! connection's task.
+//!
+//! The reader rate-limits and parses what the client sends and acts on the
+//! room; the writer drains the member's outbox into the socket. The writer
+//! also closes the connection when the room drops the member as a slow
+//! consumer (1008) or the server shuts down (1001); the reader then sees
+//! the client's answering Close. Whichever way the connection ends, the
+//! member leaves the room, so the others always get `leave`.
+
+use std::time::Instant;
+
+use tokio::io::{AsyncRead, AsyncWrite};
+use tokio::sync::Notify;
+use tracing::debug;
+use ws_tokio::{CloseCode, Message, WebSocket, WebSocketReader, WebSocketWriter};
+
+use super::protocol::{self, Command, ErrorCode, Refusal};
+use super::ratelimit::{BURST, RATE, TokenBucket};
+use super::room::{Joined, Membership, Outbox};
+use crate::{Shared, until_shutdown};
+
+/// Why the writer stopped.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Ended {
+    /// The reader finished (the client closed or vanished).
+    Reader,
+    /// The room dropped this member as a slow consumer: closed with 1008.
+    Kicked,
+    /// The server is shutting down: closed with 1001.
+    Shutdown,
+    /// Writing failed: the connection is gone.
+    Failed,
+}
+
+/// Serves one member of `room` until the connection ends; returns the close
+/// code it ended with (1006: without a Close frame).
+pub(crate) async fn serve<S>(
+    ws: WebSocket<S>,
+    room: &str,
+    requested: Option<&str>,
+    shared: &Shared,
+) -> u16
+where
+    S: AsyncRead + AsyncWrite + Unpin + Send + 'static,
+{
+    let Joined {
+        membership,
+        mut outbox,
+        kicked,
+    } = shared.rooms.join(room, requested, &shared.metrics);
+    debug!(room, name = membership.name(), "joined");
+    let (mut reader, mut writer) = ws.split();
+    let reader_done = Notify::new();
+    let read = async {
+        let code = read_loop(&mut reader, &membership, shared).await;
+        reader_done.notify_one();
+        code
+    };
+    let write = write_loop(&mut writer, &mut outbox, &kicked, &reader_done, shared);
+    let (code, ended) = tokio::join!(read, write);
+    debug!(room, name = membership.name(), ?ended, code, "left");
+    membership.leave(&shared.rooms, &shared.metrics);
+    match ended {
+        Ended::Kicked => CloseCode::POLICY_VIOLATION.0,
+        Ended::Shutdown => CloseCode::GOING_AWAY.0,
+        Ended::Reader | Ended::Failed => code,
+    }
+}
+
+/// Reads until the connection ends; returns its close code.
+async fn read_loop<S>(
+    reader: &mut WebSocketReader<S>,
+    membership: &Membership,
+    shared: &Shared,
+) -> u16
+where
+    S: AsyncRead + AsyncWrite + Unpin,
+{
+    let metrics = &shared.metrics;
+    let mut bucket = TokenBucket::new(RATE, BURST, Instant::now());
+    while let Some(item) = reader.recv().await {
+        let command = match item {
+            Ok(Message::Text(text)) => {
+                metrics.message_in(text.len());
+                if !bucket.try_take(Instant::now()) {
+                    rate_limited(membership, shared);
+                    continue;
+                }
+                protocol::parse(text.as_str())
+            }
+            Ok(Message::Binary(data)) => {
+                metrics.message_in(data.len());
+                if !bucket.try_take(Instant::now()) {
+                    rate_limited(membership, shared);
+                    continue;
+                }
+                Err(Refusal::bad_request(
+                    "binary frames are not part of the chat protocol",
+                ))
+            }
+            Ok(Message::Ping(_) | Message::Pong(_)) => continue,
+            Ok(Message::Close(frame)) => {
+                return frame.map_or(CloseCode::NO_STATUS.0, |f| f.code.0);
+            }
+            Err(e) => return e.close_code().map_or(CloseCode::ABNORMAL.0, |c| c.0),
+        };
+        match command {
+            Ok(Command::Message { text }) => membership.say(&text, metrics),
+            Ok(Command::Direct { to, text }) => {
+                if let Err(refusal) = membership.direct(&to, &text, metrics) {
+                    membership.reply(&refusal.encode(), metrics);
+                }
+            }
+            Ok(Command::Who) => membership.who(metrics),
+            Err(refusal) => membership.reply(&refusal.encode(), metrics),
+        }
+    }
+    CloseCode::ABNORMAL.0
+}
+
+fn rate_limited(membership: &Membership, shared: &Shared) {
+    shared
+        .metrics
+        .chat_rate_limited
+        .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+    let refusal = Refusal {
+        code: ErrorCode::RateLimited,
+        message: format!(
+            "more than {RATE} messages per second (burst {BURST}): this one was dropped"
+        ),
+    };
+    membership.reply(&refusal.encode(), &shared.metrics);
+}
+
+/// What woke the writer.
+enum Step {
+    Sent(usize),
+    Stop(Ended),
+    Close(Ended),
+}
+
+/// Drains the outbox into the socket until the reader finishes, the member
+/// is kicked, or the server shuts down.
+async fn write_loop<S>(
+    writer: &mut WebSocketWriter<S>,
+    outbox: &mut Outbox,
+    kicked: &Notify,
+    reader_done: &Notify,
+    shared: &Shared,
+) -> Ended
+where
+    S: AsyncRead + AsyncWrite + Unpin,
+{
+    let mut shutdown = shared.shutdown.clone();
+    loop {
+        let step = tokio::select! {
+            biased;
+            () = reader_done.notified() => Step::Stop(Ended::Reader),
+            () = kicked.notified() => Step::Close(Ended::Kicked),
+            () = until_shutdown(&mut shutdown) => Step::Close(Ended::Shutdown),
+            // Cancelling this between `recv` and `send` loses a frame, but
+            // only when the connection is ending anyway.
+            sent = async {
+                let frame = outbox.recv().await?;
+                let len = frame.len();
+                writer.send(Message::Text(frame)).await.ok().map(|()| len)
+            } => sent.map_or(Step::Stop(Ended::Failed), Step::Sent),
+        };
+        match step {
+            Step::Sent(len) => shared.metrics.message_out(len),
+            Step::Stop(ended) => return ended,
+            Step::Close(ended) => {
+                let (code, reason) = if ended == Ended::Kicked {
+                    (CloseCode::POLICY_VIOLATION, "slow consumer")
+                } else {
+                    (CloseCode::GOING_AWAY, "server shutting down")
+                };
+                // Bounded by the close timeout; the reader sees the answer.
+                let _ = writer.close(code, reason).await;
+                return ended;
+            }
+        }
+    }
+}
