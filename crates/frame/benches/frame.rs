@@ -1,15 +1,17 @@
 //! Benchmarks of the hot paths: header decoding, masking (against memcpy),
-//! UTF-8 validation, and decoding a stream of masked frames through a server
-//! `Connection`.
+//! UTF-8 validation, decoding a stream of masked frames through a server
+//! `Connection`, and permessage-deflate (compressing and inflating text).
 //!
 //! `cargo bench -p ws-frame --bench frame -- --warm-up-time 1 --measurement-time 3`
 
 use std::hint::black_box;
 
+use bytes::{Bytes, BytesMut};
 use criterion::{BenchmarkId, Criterion, Throughput, criterion_main};
+use ws_frame::deflate::{DeflateConfig, DeflateParams, PerMessageDeflate};
 use ws_frame::mask::{apply_mask, apply_mask_reference};
 use ws_frame::utf8::Utf8Validator;
-use ws_frame::{Config, Connection, Header, Role};
+use ws_frame::{Config, Connection, Extension, Header, MessageKind, Role};
 
 const KEY: [u8; 4] = [0x37, 0xfa, 0x21, 0x3d];
 const SIZES: [(&str, usize); 3] = [("16B", 16), ("1KiB", 1024), ("1MiB", 1 << 20)];
@@ -121,6 +123,58 @@ fn connection_decode(c: &mut Criterion) {
     group.finish();
 }
 
+/// JSON-like text of `len` bytes, as a chat or telemetry feed sends.
+fn json_text(len: usize) -> Bytes {
+    let mut text = String::with_capacity(len + 64);
+    let mut i = 0u32;
+    while text.len() < len {
+        text += &format!(
+            "{{\"id\":{i},\"user\":\"user{}\",\"text\":\"hello κόσμε\",\"ok\":true}},",
+            i % 17
+        );
+        i = i.wrapping_mul(31).wrapping_add(7) % 10_007;
+    }
+    text.truncate(len);
+    Bytes::from(text)
+}
+
+/// permessage-deflate with context takeover (the default): a server
+/// compresses a message, a client inflates it.
+fn deflate(c: &mut Criterion) {
+    let mut group = c.benchmark_group("deflate");
+    let params = DeflateParams::default();
+    let config = DeflateConfig::default();
+    for (name, len) in [("1KiB", 1 << 10), ("64KiB", 64 << 10)] {
+        let text = json_text(len);
+        group.throughput(Throughput::Bytes(len as u64));
+        group.bench_function(BenchmarkId::new("compress", name), |b| {
+            let mut server = PerMessageDeflate::new(Role::Server, &params, &config);
+            b.iter(|| {
+                server
+                    .encode_message(MessageKind::Text, black_box(&text))
+                    .unwrap()
+            });
+        });
+        group.bench_function(BenchmarkId::new("compress+decompress", name), |b| {
+            let mut server = PerMessageDeflate::new(Role::Server, &params, &config);
+            let mut client = PerMessageDeflate::new(Role::Client, &params, &config);
+            let mut out = BytesMut::with_capacity(len);
+            b.iter(|| {
+                let (wire, rsv) = server
+                    .encode_message(MessageKind::Text, black_box(&text))
+                    .unwrap()
+                    .unwrap();
+                out.clear();
+                client
+                    .decode_frame(rsv, &wire, true, &mut out, usize::MAX)
+                    .unwrap();
+                assert_eq!(out.len(), len);
+            });
+        });
+    }
+    group.finish();
+}
+
 /// Every group, with the command-line options applied (what
 /// `criterion_group!` would generate, but documented).
 fn benches() {
@@ -129,6 +183,7 @@ fn benches() {
     mask(&mut c);
     utf8(&mut c);
     connection_decode(&mut c);
+    deflate(&mut c);
 }
 
 criterion_main!(benches);

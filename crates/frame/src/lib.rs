@@ -24,11 +24,13 @@
 //! | [`utf8`] | §5.6, §8.1 | incremental, fail-fast UTF-8 validation |
 //! | [`connection`] | §5.4, §5.5, §7 | the state machine: fragments, control frames, closing handshake |
 //! | [`extension`] | §9 | the hook for permessage-deflate |
+//! | [`deflate`] | RFC 7692 | permessage-deflate: negotiation and the extension |
 //! | [`error`] | §7.4.1 | every violation and its close code |
 #![forbid(unsafe_code)]
 
 pub mod close;
 pub mod connection;
+pub mod deflate;
 pub mod error;
 pub mod extension;
 pub mod header;
