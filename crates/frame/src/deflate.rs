@@ -87,10 +87,12 @@ pub const MIN_WINDOW_BITS: u8 = 8;
 /// The largest (and default) LZ77 window, in bits (RFC 7692 §7.1.2.1).
 pub const MAX_WINDOW_BITS: u8 = 15;
 
+// ANCHOR: tail
 /// RFC 7692 §7.2.1: the four octets an empty stored block after a sync
 /// flush ends with, removed by the sender and put back by the receiver
 /// (§7.2.2).
 const TAIL: [u8; 4] = [0x00, 0x00, 0xff, 0xff];
+// ANCHOR_END: tail
 
 /// zlib's smallest window for raw DEFLATE (see the module docs about 8).
 const ZLIB_MIN_WINDOW_BITS: u8 = 9;
@@ -272,6 +274,7 @@ impl PerMessageDeflate {
         (4 << bits) + DEFLATE_FIXED_MEMORY
     }
 
+    // ANCHOR: compress
     /// Deflates one message (RFC 7692 §7.2.1); `None`: send it as it is.
     fn compress(&mut self, payload: &[u8]) -> Option<Bytes> {
         let (level, bits) = (self.level, self.send_window_bits.max(ZLIB_MIN_WINDOW_BITS));
@@ -300,6 +303,7 @@ impl PerMessageDeflate {
         }
         Some(Bytes::from(out))
     }
+    // ANCHOR_END: compress
 
     /// Inflates `input` into `out` without letting `out` grow past `limit`
     /// bytes; sets `stream_ended` at a BFINAL block.
@@ -363,6 +367,7 @@ fn flush_room(payload_len: usize) -> usize {
 /// All input is fed first and the flush done last with [`flush_room`]
 /// spare bytes: zlib repeats the flush marker if it runs out of output
 /// space during a sync flush.
+// ANCHOR: deflate_sync
 fn deflate_sync(compressor: &mut Compress, payload: &[u8], give_up: bool) -> Option<Vec<u8>> {
     let mut out = Vec::with_capacity(payload.len() / 2 + 64);
     let mut input = payload;
@@ -400,7 +405,9 @@ fn deflate_sync(compressor: &mut Compress, payload: &[u8], give_up: bool) -> Opt
     }
     out.ends_with(&TAIL).then_some(out)
 }
+// ANCHOR_END: deflate_sync
 
+// ANCHOR: extension_impl
 impl Extension for PerMessageDeflate {
     /// RFC 7692 §6: "This extension uses the RSV1 bit".
     fn rsv_bits(&self) -> u8 {
@@ -454,6 +461,7 @@ impl Extension for PerMessageDeflate {
         Ok(self.compress(payload).map(|data| (data, RSV1)))
     }
 }
+// ANCHOR_END: extension_impl
 
 #[cfg(test)]
 mod tests;

@@ -154,6 +154,7 @@ pub fn negotiate_params<'a, S: AsRef<str> + 'a>(
         .map(|offer| answer(&offer, config))
 }
 
+// ANCHOR: answer
 /// The server's answer to a valid offer (RFC 7692 §7.1).
 fn answer(offer: &Parsed, config: &DeflateConfig) -> DeflateParams {
     // §7.1.2.1: the server accepts a server_max_window_bits offer "by
@@ -188,6 +189,7 @@ fn answer(offer: &Parsed, config: &DeflateConfig) -> DeflateParams {
         client_max_window_bits,
     }
 }
+// ANCHOR_END: answer
 
 /// Client side: the `Sec-WebSocket-Extensions` value to send (RFC 7692
 /// §7.1), or `None` when disabled. Like browsers it always includes
