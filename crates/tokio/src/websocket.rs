@@ -22,12 +22,14 @@ use ws_frame::{CloseCode, Role, State};
 use crate::socket::Inner;
 use crate::{Config, Error, Message};
 
+// ANCHOR: shared
 /// What the socket and its halves share.
 struct Shared<S> {
     inner: Mutex<Inner<S>>,
     /// The subprotocol agreed in the opening handshake (§1.9, §4.2.2).
     protocol: Option<String>,
 }
+// ANCHOR_END: shared
 
 impl<S> Shared<S> {
     fn lock(&self) -> MutexGuard<'_, Inner<S>> {
@@ -144,6 +146,7 @@ impl<S> WebSocket<S> {
         f(self.shared.lock().stream())
     }
 
+    // ANCHOR: split
     /// Splits the socket into a reading and a writing half that can be used
     /// from different tasks. The reader half keeps doing everything `recv`
     /// does (automatic Pongs, Close reply, keepalive and idle timers).
@@ -158,9 +161,11 @@ impl<S> WebSocket<S> {
             },
         )
     }
+    // ANCHOR_END: split
 }
 
 impl<S: AsyncRead + AsyncWrite + Unpin> WebSocket<S> {
+    // ANCHOR: recv_send
     /// Receives the next message. Returns `None` once the connection is
     /// finished.
     ///
@@ -207,6 +212,7 @@ impl<S: AsyncRead + AsyncWrite + Unpin> WebSocket<S> {
     pub async fn send(&mut self, message: Message) -> Result<(), Error> {
         send(&self.shared, message).await
     }
+    // ANCHOR_END: recv_send
 
     /// Writes out everything queued and flushes the transport.
     ///
