@@ -1,0 +1,15 @@
+#!/usr/bin/env bash
+# The peer comparison: builds ws-server, ws-bench and the peer echo servers in
+# release, then runs `ws-bench compare` (servers pinned to core 0, the load
+# generator to core 1, runs interleaved, medians of the repeats).
+#
+#   crates/bench/run.sh                        # the full table (about 12 minutes)
+#   crates/bench/run.sh --payloads 1KiB --conns 10 --repeats 1 --duration 1 --idle-conns 100
+#
+# Every argument goes to `ws-bench compare` (see `ws-bench compare --help`).
+set -euo pipefail
+cd "$(dirname "$0")/../.."
+# 10 000 idle connections need as many descriptors on each side.
+ulimit -n "$(ulimit -Hn)" 2>/dev/null || true
+cargo build --release --quiet -p ws-server -p ws-bench --bins
+exec target/release/ws-bench compare "$@"
