@@ -78,6 +78,7 @@ impl Refusal {
 /// unknown or missing `type`, a missing or ill-typed field, a `text` of 0 or
 /// more than [`MAX_TEXT_CHARS`] characters, or a frame over
 /// [`MAX_FRAME_BYTES`].
+// ANCHOR: parse
 pub(crate) fn parse(frame: &str) -> Result<Command, Refusal> {
     if frame.len() > MAX_FRAME_BYTES {
         return Err(Refusal::bad_request("message too long"));
@@ -110,6 +111,7 @@ pub(crate) fn parse(frame: &str) -> Result<Command, Refusal> {
         ))),
     }
 }
+// ANCHOR_END: parse
 
 fn string_field<'a>(object: &'a Map<String, Value>, name: &str) -> Result<&'a str, Refusal> {
     match object.get(name) {

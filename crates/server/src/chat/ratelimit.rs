@@ -34,6 +34,7 @@ impl TokenBucket {
         }
     }
 
+    // ANCHOR: try_take
     /// Takes one token if there is one; `false`: over the limit.
     pub(crate) fn try_take(&mut self, now: Instant) -> bool {
         let elapsed = now.saturating_duration_since(self.last);
@@ -49,6 +50,7 @@ impl TokenBucket {
             false
         }
     }
+    // ANCHOR_END: try_take
 
     /// How long until the next token.
     #[cfg(test)]

@@ -30,10 +30,12 @@ use ws_tokio::Utf8Bytes;
 use super::protocol::{ErrorCode, Event, Refusal, truncate};
 use crate::Metrics;
 
+// ANCHOR: queue_capacity
 /// Frames a member may have queued and not yet handed to its socket. One
 /// more, and it is disconnected as a slow consumer. (Behind the queue sit
 /// the socket's own write buffer, 64 KiB, and the kernel's.)
 pub(crate) const QUEUE_CAPACITY: usize = 256;
+// ANCHOR_END: queue_capacity
 
 /// Longest member name, in characters.
 pub(crate) const MAX_NAME_CHARS: usize = 32;
@@ -199,6 +201,7 @@ impl Membership {
         &self.name
     }
 
+    // ANCHOR: say
     /// Sends a room message to every member, this one included.
     pub(crate) fn say(&self, text: &str, metrics: &Metrics) {
         let mut state = lock(&self.room.state);
@@ -215,6 +218,7 @@ impl Membership {
         metrics.chat_messages.fetch_add(1, Relaxed);
         state.broadcast(&self.room.name, &frame, metrics);
     }
+    // ANCHOR_END: say
 
     /// Sends a direct message to `to` and its copy back to this member.
     ///
@@ -350,6 +354,7 @@ impl State {
         }
     }
 
+    // ANCHOR: broadcast
     /// Queues `frame` for every member, then drops the slow ones.
     fn broadcast(&mut self, room: &str, frame: &Utf8Bytes, metrics: &Metrics) {
         let mut slow = Vec::new();
@@ -364,7 +369,9 @@ impl State {
         }
         self.drop_slow(room, slow, metrics);
     }
+    // ANCHOR_END: broadcast
 
+    // ANCHOR: drop_slow
     /// Disconnects slow consumers: each is removed and kicked (its session
     /// closes with 1008), and the others get `leave` (which may find more
     /// full queues).
@@ -392,6 +399,7 @@ impl State {
             }
         }
     }
+    // ANCHOR_END: drop_slow
 
     /// Removes a member that left; the others get `leave`.
     fn remove(&mut self, room: &str, name: &str, metrics: &Metrics) {

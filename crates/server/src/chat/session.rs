@@ -33,6 +33,7 @@ enum Ended {
     Failed,
 }
 
+// ANCHOR: serve
 /// Serves one member of `room` until the connection ends; returns the close
 /// code it ended with (1006: without a Close frame).
 pub(crate) async fn serve<S>(
@@ -67,6 +68,7 @@ where
         Ended::Reader | Ended::Failed => code,
     }
 }
+// ANCHOR_END: serve
 
 /// Reads until the connection ends; returns its close code.
 async fn read_loop<S>(
@@ -140,6 +142,7 @@ enum Step {
     Close(Ended),
 }
 
+// ANCHOR: write_loop
 /// Drains the outbox into the socket until the reader finishes, the member
 /// is kicked, or the server shuts down.
 async fn write_loop<S>(
@@ -183,3 +186,4 @@ where
         }
     }
 }
+// ANCHOR_END: write_loop
