@@ -46,6 +46,10 @@ pub struct Options {
     /// Share rooms with other nodes through Redis (not available yet).
     #[arg(long, value_name = "URL")]
     pub redis: Option<String>,
+    /// Decline permessage-deflate (RFC 7692), which is otherwise accepted
+    /// when a client offers it (every browser does).
+    #[arg(long)]
+    pub no_deflate: bool,
     /// Tracing filter (RUST_LOG is honoured too).
     #[arg(long, default_value = "info", value_name = "LEVEL")]
     pub log: String,
@@ -61,6 +65,7 @@ impl Options {
                 .then(|| Duration::from_secs(self.ping_interval)),
             idle_timeout: (self.idle_timeout > 0).then(|| Duration::from_secs(self.idle_timeout)),
             handshake_timeout: Duration::from_secs(self.handshake_timeout),
+            deflate: (!self.no_deflate).then(ws_tokio::ws_frame::deflate::DeflateConfig::default),
             ..ws_tokio::Config::default()
         }
     }

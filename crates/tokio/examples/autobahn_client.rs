@@ -9,6 +9,7 @@
 
 use std::process::ExitCode;
 
+use ws_tokio::ws_frame::deflate::DeflateConfig;
 use ws_tokio::{Config, ConnectOptions, Message};
 
 const AGENT: &str = "ws-tokio";
@@ -18,6 +19,8 @@ fn options() -> ConnectOptions {
     let config = Config {
         max_frame_size: 64 << 20,
         max_message_size: 64 << 20,
+        // Sections 12 and 13 test permessage-deflate (RFC 7692).
+        deflate: Some(DeflateConfig::default()),
         ..Config::default()
     };
     ConnectOptions {

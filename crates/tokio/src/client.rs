@@ -22,6 +22,7 @@ use tokio_rustls::rustls::{ClientConfig, RootCertStore};
 use ws_frame::Role;
 use ws_handshake::{ClientRequest, Response, Url};
 
+use crate::websocket::Negotiated;
 use crate::{Config, Error, MaybeTlsStream, WebSocket};
 
 /// Options for [`connect_with`].
@@ -107,6 +108,16 @@ pub async fn connect_with(
     for (name, value) in &headers {
         request = request.header(name, value);
     }
+    // RFC 7692 §5: offer permessage-deflate when the config asks for it.
+    if let Some(offer) = config
+        .deflate
+        .as_ref()
+        .and_then(ws_frame::deflate::client_offer)
+    {
+        for offer in ws_handshake::parse_extensions(&offer)? {
+            request = request.extension(offer);
+        }
+    }
     client(stream, request, config).await
 }
 
@@ -151,8 +162,26 @@ where
         }
     })
     .await??;
-    let protocol = response.protocol().map(str::to_owned);
-    let socket = WebSocket::from_parts(stream, Role::Client, config, leftover, protocol);
+    // The handshake crate already refused extensions we did not offer
+    // (RFC 6455 §4.1 item 5); permessage-deflate's parameters are checked
+    // against our policy here (RFC 7692 §7.1).
+    let mut extension: Option<Box<dyn ws_frame::Extension>> = None;
+    if let Some(answer) = response
+        .extensions()
+        .iter()
+        .find(|e| e.name == "permessage-deflate")
+    {
+        let policy = config.deflate.clone().unwrap_or_default();
+        extension = Some(Box::new(ws_frame::deflate::client_accept(
+            &answer.params,
+            &policy,
+        )?));
+    }
+    let negotiated = Negotiated {
+        protocol: response.protocol().map(str::to_owned),
+        extension,
+    };
+    let socket = WebSocket::from_parts(stream, Role::Client, config, leftover, negotiated);
     Ok((socket, response))
 }
 

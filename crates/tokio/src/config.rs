@@ -54,6 +54,12 @@ pub struct Config {
     /// Size limits on the HTTP head of the opening handshake (default 16 KiB,
     /// 100 header lines).
     pub handshake_limits: ws_handshake::Limits,
+    /// permessage-deflate (RFC 7692): `Some` offers it (client) or accepts
+    /// an offer (server) with this policy. `None` (the default): off. A
+    /// connection that compresses holds a deflate state of roughly 400 KiB
+    /// while it is in use (see `ws_frame::deflate`), so a server with many
+    /// connections should weigh the bandwidth it saves against that memory.
+    pub deflate: Option<ws_frame::deflate::DeflateConfig>,
 }
 // ANCHOR_END: config_struct
 
@@ -70,6 +76,7 @@ impl Default for Config {
             close_timeout: Duration::from_secs(5),
             handshake_timeout: Duration::from_secs(10),
             handshake_limits: ws_handshake::Limits::default(),
+            deflate: None,
         }
     }
 }

@@ -18,6 +18,7 @@ use tokio::time::timeout;
 use ws_frame::Role;
 use ws_handshake::{Request, Upgrade, accept_response, http_response};
 
+use crate::websocket::Negotiated;
 use crate::{Config, Error, WebSocket};
 
 /// How the server answers an acceptable upgrade.
@@ -223,18 +224,37 @@ async fn finish<S>(
 where
     S: AsyncRead + AsyncWrite + Unpin,
 {
-    let response = accept_response(upgrade, accept.protocol.as_deref(), None, &accept.headers);
+    // RFC 7692 §5: accept the first acceptable permessage-deflate offer.
+    let deflate = config.deflate.as_ref().and_then(|policy| {
+        ws_frame::deflate::negotiate(
+            upgrade
+                .extensions
+                .iter()
+                .map(|o| (o.name.as_str(), o.params.as_slice())),
+            policy,
+        )
+    });
+    let response = accept_response(
+        upgrade,
+        accept.protocol.as_deref(),
+        deflate.as_ref().map(|(answer, _)| answer.as_str()),
+        &accept.headers,
+    );
     timeout(config.handshake_timeout, async {
         stream.write_all(&response).await?;
         stream.flush().await
     })
     .await??;
+    let negotiated = Negotiated {
+        protocol: accept.protocol,
+        extension: deflate.map(|(_, ext)| Box::new(ext) as Box<dyn ws_frame::Extension>),
+    };
     Ok(WebSocket::from_parts(
         stream,
         Role::Server,
         config,
         leftover,
-        accept.protocol,
+        negotiated,
     ))
 }
 

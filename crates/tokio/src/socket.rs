@@ -118,8 +118,17 @@ pub(crate) struct Inner<S> {
 }
 
 impl<S> Inner<S> {
-    pub(crate) fn new(stream: S, role: Role, config: Config, leftover: BytesMut) -> Self {
+    pub(crate) fn new(
+        stream: S,
+        role: Role,
+        config: Config,
+        leftover: BytesMut,
+        extension: Option<Box<dyn ws_frame::Extension>>,
+    ) -> Self {
         let mut conn = Connection::new(role, config.frame_config());
+        if let Some(extension) = extension {
+            conn.set_extension(extension);
+        }
         if !leftover.is_empty() {
             // Bytes read past the HTTP head are the first frames (§4.2.2, §4.1).
             *conn.read_buf() = leftover;
@@ -724,8 +733,8 @@ mod tests {
         Inner<tokio::io::DuplexStream>,
     ) {
         let (a, b) = tokio::io::duplex(1 << 20);
-        let server = Inner::new(a, Role::Server, Config::default(), BytesMut::new());
-        let client = Inner::new(b, Role::Client, Config::default(), BytesMut::new());
+        let server = Inner::new(a, Role::Server, Config::default(), BytesMut::new(), None);
+        let client = Inner::new(b, Role::Client, Config::default(), BytesMut::new(), None);
         (server, client)
     }
 

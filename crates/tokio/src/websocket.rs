@@ -83,12 +83,21 @@ impl<S> fmt::Debug for WebSocket<S> {
     }
 }
 
+/// What the opening handshake agreed on besides the upgrade itself.
+#[derive(Default)]
+pub(crate) struct Negotiated {
+    /// The subprotocol (RFC 6455 §1.9).
+    pub(crate) protocol: Option<String>,
+    /// The extension to install, e.g. permessage-deflate (§9, RFC 7692).
+    pub(crate) extension: Option<Box<dyn ws_frame::Extension>>,
+}
+
 impl<S> WebSocket<S> {
     /// Wraps a stream on which the opening handshake is already done, e.g. by
     /// a framework that answered the HTTP upgrade itself. `leftover` holds the
     /// bytes read past the end of the HTTP head: they are the first frames.
     pub fn from_raw(stream: S, role: Role, config: Config, leftover: BytesMut) -> Self {
-        Self::from_parts(stream, role, config, leftover, None)
+        Self::from_parts(stream, role, config, leftover, Negotiated::default())
     }
 
     pub(crate) fn from_parts(
@@ -96,9 +105,13 @@ impl<S> WebSocket<S> {
         role: Role,
         config: Config,
         leftover: BytesMut,
-        protocol: Option<String>,
+        negotiated: Negotiated,
     ) -> Self {
-        let inner = Inner::new(stream, role, config, leftover);
+        let Negotiated {
+            protocol,
+            extension,
+        } = negotiated;
+        let inner = Inner::new(stream, role, config, leftover, extension);
         Self {
             shared: Arc::new(Shared {
                 inner: Mutex::new(inner),
