@@ -10,12 +10,15 @@ use std::io::IoSlice;
 
 use bytes::{Buf, Bytes, BytesMut};
 
+// ANCHOR: zero_copy_min
 /// Payloads at least this large are queued by reference instead of copied.
 pub(crate) const ZERO_COPY_MIN: usize = 4096;
+// ANCHOR_END: zero_copy_min
 
 /// Write-buffer capacity kept when the queue runs empty; more is freed.
 const KEEP_IDLE: usize = 1024;
 
+// ANCHOR: queue_struct
 /// Outgoing bytes: finished chunks, then the buffer being filled.
 #[derive(Debug, Default)]
 pub(crate) struct TransmitQueue {
@@ -23,6 +26,7 @@ pub(crate) struct TransmitQueue {
     tail: BytesMut,
     len: usize,
 }
+// ANCHOR_END: queue_struct
 
 impl TransmitQueue {
     /// Total bytes waiting.
@@ -78,6 +82,7 @@ impl TransmitQueue {
         n
     }
 
+    // ANCHOR: advance
     /// Drops `n` bytes from the front, after they were written.
     pub(crate) fn advance(&mut self, mut n: usize) {
         assert!(n <= self.len, "advanced past the queued bytes");
@@ -100,6 +105,7 @@ impl TransmitQueue {
             self.tail = BytesMut::new();
         }
     }
+    // ANCHOR_END: advance
 }
 
 #[cfg(test)]
