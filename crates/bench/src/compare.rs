@@ -88,6 +88,8 @@ pub struct Options {
     pub pin: Option<bool>,
     /// Also write the tables (Markdown) to this file.
     pub out: Option<PathBuf>,
+    /// Fail if any run fails (for CI), instead of leaving a gap in the table.
+    pub strict: bool,
 }
 
 /// A running server.
@@ -211,12 +213,14 @@ pub struct Results {
     pub idle_kib: Vec<f64>,
     /// Idle connections used.
     pub idle_conns: usize,
+    /// Runs that failed.
+    pub failures: usize,
 }
 
 /// Runs the comparison and prints (and writes) the tables.
 ///
 /// # Errors
-/// A server fails to start.
+/// A server fails to start; with [`Options::strict`], any run fails.
 pub fn run(options: &Options) -> std::io::Result<Results> {
     let pin = options.pin.unwrap_or_else(taskset_works);
     let specs: Vec<ServerSpec> = SERVERS
@@ -264,6 +268,7 @@ pub fn run(options: &Options) -> std::io::Result<Results> {
                 Ok(v) => v["kib_per_conn"].as_f64().unwrap_or(f64::NAN),
                 Err(e) => {
                     eprintln!("idle memory of {}: {e}", server.spec.name);
+                    results.failures += 1;
                     f64::NAN
                 }
             }
@@ -320,7 +325,10 @@ pub fn run(options: &Options) -> std::io::Result<Results> {
                             eprintln!("{label}  {}", report.summary());
                             per_server[i].push(report);
                         }
-                        Err(e) => eprintln!("{label}  failed: {e}"),
+                        Err(e) => {
+                            eprintln!("{label}  failed: {e}");
+                            results.failures += 1;
+                        }
                     }
                 }
             }
@@ -333,6 +341,12 @@ pub fn run(options: &Options) -> std::io::Result<Results> {
     println!("{tables}");
     if let Some(path) = &options.out {
         std::fs::write(path, &tables)?;
+    }
+    if options.strict && results.failures > 0 {
+        return Err(std::io::Error::other(format!(
+            "{} run(s) failed",
+            results.failures
+        )));
     }
     Ok(results)
 }

@@ -175,6 +175,9 @@ enum Cmd {
         /// Also write the Markdown tables here.
         #[arg(long)]
         out: Option<PathBuf>,
+        /// Exit non-zero if any run fails (CI).
+        #[arg(long)]
+        strict: bool,
     },
 }
 
@@ -265,6 +268,7 @@ fn main() -> ExitCode {
             bin_dir,
             no_pin,
             out,
+            strict,
         } => {
             let bin_dir = match bin_dir {
                 Some(dir) => dir,
@@ -285,6 +289,7 @@ fn main() -> ExitCode {
                 bin_dir,
                 pin: no_pin.then_some(false),
                 out,
+                strict,
             };
             if let Err(e) = compare::run(&options) {
                 return fail(&e);
