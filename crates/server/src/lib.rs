@@ -278,6 +278,7 @@ where
         }
     }
 }
+// ANCHOR_END: routes
 
 /// Writes a whole HTTP response and closes the connection.
 async fn respond<S: AsyncWrite + Unpin>(mut stream: S, response: &[u8]) {
