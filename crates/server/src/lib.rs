@@ -10,7 +10,7 @@
 //! ```
 //!
 //! The checks before an upgrade: `Origin` (403), `--max-connections` (503),
-//! then RFC 6455 §4.2.1 (400, 426). The chat itself is in [`chat`]'s
+//! then RFC 6455 §4.2.1 (400, 426). The chat itself is in the `chat`
 //! modules; its behaviour where the contract is silent is in `docs/chat.md`.
 //!
 //! Every route and status code follows `shared/spec/server.md`.
