@@ -84,3 +84,10 @@ pub use websocket::{WebSocket, WebSocketReader, WebSocketWriter};
 pub use ws_frame::{CloseCode, CloseFrame, Role, State, Utf8Bytes};
 pub use ws_handshake;
 pub use {bytes, ws_frame};
+
+/// The examples of the repository's `README.md`, compiled (and the
+/// socket-free one run) as doctests of this crate, so the README cannot
+/// drift from the API.
+#[cfg(doctest)]
+#[doc = include_str!("../../../README.md")]
+pub struct ReadmeDoctests;
