@@ -213,6 +213,7 @@ where
     }
 }
 
+// ANCHOR: finish
 /// Writes the 101 answer and wraps the stream.
 async fn finish<S>(
     mut stream: S,
@@ -257,6 +258,7 @@ where
         negotiated,
     ))
 }
+// ANCHOR_END: finish
 
 /// Writes an HTTP refusal, shuts the stream down, and reads what the client
 /// still sends for a moment, so that closing with unread bytes does not reset
