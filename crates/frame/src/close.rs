@@ -22,28 +22,28 @@ use crate::utf8::validate;
 pub struct CloseCode(pub u16);
 
 impl CloseCode {
-    /// 1000: the purpose for which the connection was established is fulfilled.
+    /// 1000 (RFC 6455 §7.4.1): the purpose for which the connection was established is fulfilled.
     pub const NORMAL: Self = Self(1000);
-    /// 1001: an endpoint is going away (server shutdown, page navigation).
+    /// 1001 (RFC 6455 §7.4.1): an endpoint is going away (server shutdown, page navigation).
     pub const GOING_AWAY: Self = Self(1001);
-    /// 1002: the peer broke the protocol.
+    /// 1002 (RFC 6455 §7.4.1): the peer broke the protocol.
     pub const PROTOCOL_ERROR: Self = Self(1002);
-    /// 1003: a type of data this endpoint cannot accept (e.g. binary only).
+    /// 1003 (RFC 6455 §7.4.1): a type of data this endpoint cannot accept (e.g. binary only).
     pub const UNSUPPORTED_DATA: Self = Self(1003);
-    /// 1005: reserved; means "no status code was present". Never sent.
+    /// 1005 (RFC 6455 §7.4.1): reserved; means "no status code was present". Never sent.
     pub const NO_STATUS: Self = Self(1005);
-    /// 1006: reserved; means "closed without a Close frame". Never sent.
+    /// 1006 (RFC 6455 §7.4.1): reserved; means "closed without a Close frame". Never sent.
     pub const ABNORMAL: Self = Self(1006);
-    /// 1007: data inconsistent with the message type (e.g. invalid UTF-8 text).
+    /// 1007 (RFC 6455 §7.4.1): data inconsistent with the message type (e.g. invalid UTF-8 text).
     pub const INVALID_PAYLOAD: Self = Self(1007);
-    /// 1008: a message violates the endpoint's policy.
+    /// 1008 (RFC 6455 §7.4.1): a message violates the endpoint's policy.
     pub const POLICY_VIOLATION: Self = Self(1008);
-    /// 1009: a message too big to process.
+    /// 1009 (RFC 6455 §7.4.1): a message too big to process.
     pub const MESSAGE_TOO_BIG: Self = Self(1009);
     // ANCHOR_END: close_code_consts
-    /// 1010: the client expected the server to negotiate an extension.
+    /// 1010 (RFC 6455 §7.4.1): the client expected the server to negotiate an extension.
     pub const MANDATORY_EXTENSION: Self = Self(1010);
-    /// 1011: the server met an unexpected condition.
+    /// 1011 (RFC 6455 §7.4.1): the server met an unexpected condition.
     pub const INTERNAL_ERROR: Self = Self(1011);
     /// 1012: the service is restarting (IANA registry).
     pub const SERVICE_RESTART: Self = Self(1012);
@@ -51,7 +51,7 @@ impl CloseCode {
     pub const TRY_AGAIN_LATER: Self = Self(1013);
     /// 1014: bad gateway (IANA registry).
     pub const BAD_GATEWAY: Self = Self(1014);
-    /// 1015: reserved; TLS handshake failure. Never sent.
+    /// 1015 (RFC 6455 §7.4.1): reserved; TLS handshake failure. Never sent.
     pub const TLS_HANDSHAKE: Self = Self(1015);
 
     // ANCHOR: close_codes
@@ -118,7 +118,7 @@ impl From<CloseCode> for u16 {
     }
 }
 
-/// The body of a Close frame that carried a status code.
+/// The body of a Close frame that carried a status code (RFC 6455 §5.5.1).
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct CloseFrame {
     /// The status code.
@@ -132,7 +132,7 @@ pub struct CloseFrame {
 pub const MAX_REASON_LEN: usize = 123;
 
 impl CloseFrame {
-    /// A close frame with a code and a reason.
+    /// A close frame with a code and a reason (RFC 6455 §5.5.1).
     pub fn new(code: CloseCode, reason: impl Into<String>) -> Self {
         Self {
             code,
@@ -172,7 +172,7 @@ impl CloseFrame {
     }
     // ANCHOR_END: close_parse
 
-    /// Encodes the body: code in network byte order, then the reason,
+    /// Encodes the body (RFC 6455 §5.5.1): code in network byte order, then the reason,
     /// truncated at a character boundary to [`MAX_REASON_LEN`] bytes.
     pub fn encode(&self) -> Bytes {
         let reason = truncate_utf8(&self.reason, MAX_REASON_LEN);

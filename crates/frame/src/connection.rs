@@ -65,7 +65,7 @@ pub enum Role {
     Server,
 }
 
-/// Whether a data message is text or binary.
+/// Whether a data message is text or binary (RFC 6455 §5.6).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub enum MessageKind {
     /// UTF-8 text (opcode 0x1).
@@ -84,7 +84,7 @@ impl MessageKind {
 }
 
 // ANCHOR: config
-/// Limits and behaviour of a [`Connection`].
+/// Limits and behaviour of a [`Connection`] (the limits RFC 6455 §10.4 asks for).
 #[derive(Clone, Debug, PartialEq, Eq)]
 #[non_exhaustive]
 pub struct Config {
@@ -132,7 +132,7 @@ pub enum State {
 }
 // ANCHOR_END: state_enum
 
-/// A piece of a message, delivered when [`Config::stream_messages`] is on.
+/// A piece of a message (RFC 6455 §5.4), delivered when [`Config::stream_messages`] is on.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Fragment {
     /// Text or binary: the opcode of the message's first frame.
@@ -147,7 +147,8 @@ pub struct Fragment {
 }
 
 // ANCHOR: event_enum
-/// Something received from the peer.
+/// Something received from the peer: a data message (RFC 6455 §5.6) or a
+/// control frame (§5.5).
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Event {
     /// A complete text message, validated as UTF-8 (§5.6).
@@ -202,7 +203,7 @@ const RESERVE_AHEAD: usize = 64 * 1024;
 /// Where masks come from (§5.3: "a strong source of entropy").
 type MaskSource = Box<dyn FnMut() -> [u8; 4] + Send>;
 
-/// A WebSocket connection without IO. See the [module docs](self) for the
+/// A WebSocket connection without IO (RFC 6455 §5–§7). See the [module docs](self) for the
 /// call order.
 pub struct Connection {
     role: Role,
@@ -334,7 +335,7 @@ impl Connection {
         self.eof = true;
     }
 
-    /// Decodes the next event from the received bytes.
+    /// Decodes the next event from the received bytes (RFC 6455 §5.2–§5.6).
     ///
     /// `Ok(None)` means more bytes are needed (or the connection is closed).
     ///
@@ -659,7 +660,7 @@ impl Connection {
     // Commands
     // ------------------------------------------------------------------
 
-    /// Queues a text message.
+    /// Queues a text message (RFC 6455 §5.6).
     ///
     /// # Errors
     /// [`Error::Closed`] after a Close frame was sent or received (§5.5.1);
@@ -668,7 +669,7 @@ impl Connection {
         self.send_message(MessageKind::Text, text.into().into_bytes())
     }
 
-    /// Queues a binary message.
+    /// Queues a binary message (RFC 6455 §5.6).
     ///
     /// # Errors
     /// As [`Connection::send_text`].

@@ -5,7 +5,8 @@ use std::fmt;
 
 use crate::CloseCode;
 
-/// Everything that can go wrong in the framing layer.
+/// Everything that can go wrong in the framing layer; each variant names
+/// the rule of RFC 6455 it breaks, and [`Error::close_code`] its §7.4.1 code.
 ///
 /// Protocol violations by the peer carry the close code that
 /// [`Error::close_code`] reports; the [`Connection`](crate::Connection) sends

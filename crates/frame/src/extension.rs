@@ -12,7 +12,7 @@ use bytes::{Bytes, BytesMut};
 use crate::{Error, MessageKind};
 
 // ANCHOR: extension_trait
-/// A payload-transforming extension.
+/// A payload-transforming extension (RFC 6455 §9).
 pub trait Extension: Send {
     /// The RSV bits (in wire position, e.g. [`bits::RSV1`](crate::header::bits::RSV1))
     /// that this extension may set on the first frame of a data message.

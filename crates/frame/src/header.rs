@@ -22,7 +22,7 @@
 use crate::{Error, OpCode};
 
 // ANCHOR: bits
-/// Bit names of the first header byte.
+/// Bit names of the header's first two bytes (RFC 6455 §5.2).
 pub mod bits {
     /// Final fragment of a message.
     pub const FIN: u8 = 0x80;
@@ -50,7 +50,7 @@ pub mod bits {
 /// The largest payload a control frame may carry (§5.5).
 pub const MAX_CONTROL_PAYLOAD: u64 = 125;
 
-/// A decoded frame header.
+/// A decoded frame header (RFC 6455 §5.2).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Header {
     /// FIN: this is the last frame of its message.

@@ -18,7 +18,7 @@ use bytes::Bytes;
 
 use crate::Error;
 
-/// Validates a complete byte string as UTF-8.
+/// Validates a complete byte string as UTF-8 (RFC 6455 §8.1).
 ///
 /// # Errors
 /// [`Error::InvalidUtf8`] if it is not.
@@ -26,7 +26,8 @@ pub fn validate(bytes: &[u8]) -> Result<&str, Error> {
     simdutf8::basic::from_utf8(bytes).map_err(|_| Error::InvalidUtf8)
 }
 
-/// Incremental, fail-fast UTF-8 validation of a byte stream fed in pieces.
+/// Incremental, fail-fast UTF-8 validation of a byte stream fed in pieces
+/// (RFC 6455 §8.1).
 ///
 /// ```
 /// use ws_frame::utf8::Utf8Validator;
@@ -114,7 +115,7 @@ const fn sequence_len(lead: u8) -> usize {
     }
 }
 
-/// A text payload: bytes that are known to be valid UTF-8.
+/// A text payload: bytes that are known to be valid UTF-8 (RFC 6455 §5.6).
 ///
 /// It wraps [`Bytes`] so that a received text message is handed out without
 /// copying it. The crate forbids `unsafe`, so [`Utf8Bytes::as_str`] re-checks

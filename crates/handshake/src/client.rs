@@ -11,7 +11,7 @@ use crate::header::{ExtensionOffer, format_extensions, parse_extensions};
 use crate::key::{KEY_LEN, encode_key};
 use crate::{Error, Limits, Url, accept_key};
 
-/// The client's opening handshake, built step by step.
+/// The client's opening handshake (RFC 6455 §4.1), built step by step.
 ///
 /// ```
 /// use ws_handshake::{ClientRequest, Url};
@@ -287,7 +287,8 @@ impl ClientRequest {
     }
 }
 
-/// A parsed HTTP response head.
+/// A parsed HTTP response head: the server's answer to the opening
+/// handshake (RFC 6455 §4.1, §4.2.2).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Response {
     status: u16,

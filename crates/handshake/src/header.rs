@@ -10,7 +10,7 @@ use core::fmt;
 use crate::Error;
 use crate::head::{is_token, is_token_byte};
 
-/// One element of a `Sec-WebSocket-Extensions` list: an extension name with
+/// One element of a `Sec-WebSocket-Extensions` list (RFC 6455 §9.1): an extension name with
 /// its parameters, e.g. `permessage-deflate; client_max_window_bits`.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub struct ExtensionOffer {

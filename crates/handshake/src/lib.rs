@@ -74,7 +74,7 @@ pub use key::{GUID, accept_key};
 pub use server::{Request, Upgrade, accept_response, http_response};
 pub use url::Url;
 
-/// Bounds on what the HTTP head parsers accept, so a peer cannot make us
+/// Bounds on what the HTTP head parsers accept (RFC 6455 §10.4), so a peer cannot make us
 /// buffer or scan without end.
 ///
 /// Exceeding either limit is [`Error::HeadersTooLarge`] or

@@ -12,7 +12,8 @@ use crate::header::{ExtensionOffer, parse_extensions, parse_protocols};
 use crate::key::is_valid_key;
 use crate::{Error, Limits, accept_key};
 
-/// A parsed HTTP request head. Nothing is validated beyond the HTTP/1.x
+/// A parsed HTTP request head: the client's opening handshake (RFC 6455
+/// §4.2.1). Nothing is validated beyond the HTTP/1.x
 /// grammar; [`Request::validate`] checks the WebSocket rules.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Request {
@@ -251,7 +252,8 @@ impl Request {
     }
 }
 
-/// A validated opening handshake: what the server needs to answer it.
+/// A validated opening handshake: what the server needs to answer it
+/// (RFC 6455 §4.2.1, §4.2.2).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Upgrade {
     /// `Sec-WebSocket-Key` as sent (base64 of 16 bytes, trimmed).

@@ -25,7 +25,8 @@ use ws_handshake::{ClientRequest, Response, Url};
 use crate::websocket::Negotiated;
 use crate::{Config, Error, MaybeTlsStream, WebSocket};
 
-/// Options for [`connect_with`].
+/// Options for [`connect_with`]: what the opening handshake offers (RFC 6455
+/// §4.1) and how TLS is set up.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct ConnectOptions {
     /// Limits, buffers and timers of the connection.

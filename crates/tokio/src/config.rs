@@ -2,7 +2,8 @@
 
 use std::time::Duration;
 
-/// Limits, buffer sizes and timers of a [`WebSocket`](crate::WebSocket).
+/// Limits, buffer sizes and timers of a [`WebSocket`](crate::WebSocket):
+/// RFC 6455 §10.4 limits, §5.5.2 keepalive, §7.1.1 closing deadlines.
 ///
 /// Every field says its default and what it bounds. Build one with struct
 /// update syntax:

@@ -21,7 +21,7 @@ use ws_handshake::{Request, Upgrade, accept_response, http_response};
 use crate::websocket::Negotiated;
 use crate::{Config, Error, WebSocket};
 
-/// How the server answers an acceptable upgrade.
+/// How the server answers an acceptable upgrade (RFC 6455 §4.2.2).
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct Accept {
     /// The subprotocol to select: one of

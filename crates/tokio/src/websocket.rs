@@ -390,7 +390,8 @@ impl<S: AsyncRead + AsyncWrite + Unpin> Stream for WebSocketReader<S> {
     }
 }
 
-/// The writing half of a [`WebSocket`], from [`WebSocket::split`].
+/// The writing half of a [`WebSocket`], from [`WebSocket::split`]: sends
+/// messages (RFC 6455 §5.6) and starts the closing handshake (§7.1.2).
 pub struct WebSocketWriter<S> {
     shared: Arc<Shared<S>>,
 }
