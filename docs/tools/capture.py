@@ -9,7 +9,8 @@ frames. The listings in docs/src/ were made with:
     python3 docs/tools/capture.py 127.0.0.1:9001 [scenario ...]
 
 Scenarios: http and session (chapter 1), handshake-errors (2), lengths (3),
-unmasked (4), fragments (5), bad-utf8 (5), closing (6). Default: all.
+unmasked (4), fragments (5), bad-utf8 (5), closing (6), deflate (7).
+Default: all.
 The client uses the RFC 6455 sample key and the §5.7 masking key, so the
 captures are reproducible byte for byte.
 """
@@ -18,9 +19,17 @@ import socket
 import struct
 import sys
 import time
+import zlib
 
 KEY = "dGhlIHNhbXBsZSBub25jZQ=="  # RFC 6455 §1.3 sample nonce
 MASK = bytes([0x37, 0xFA, 0x21, 0x3D])  # RFC 6455 §5.7 masking key
+
+BASE_HEADERS = (
+    "Upgrade: websocket",
+    "Connection: Upgrade",
+    f"Sec-WebSocket-Key: {KEY}",
+    "Sec-WebSocket-Version: 13",
+)
 
 OPCODES = {0: "cont", 1: "text", 2: "binary", 8: "close", 9: "ping", 10: "pong"}
 
@@ -60,6 +69,9 @@ def frame(opcode, payload, fin=True, mask=MASK, rsv=0):
     return head + mask + body
 
 
+INFLATER = {"server": None}  # the server's compression context (permessage-deflate)
+
+
 def describe(data):
     """Splits received bytes into frames and describes each header."""
     out = []
@@ -77,11 +89,16 @@ def describe(data):
         if b1 & 0x80:
             j += 4
         payload = data[j:j + n]
-        what = f"FIN={b0 >> 7} RSV={(b0 >> 4) & 7} opcode={b0 & 15:#x} ({OPCODES.get(b0 & 15, '?')}) MASK={b1 >> 7} len={n}"
-        if b0 & 15 == 8 and n >= 2:
+        opcode = b0 & 15
+        what = f"FIN={b0 >> 7} RSV={(b0 >> 4) & 7} opcode={opcode:#x} ({OPCODES.get(opcode, '?')}) MASK={b1 >> 7} len={n}"
+        if b0 & 0x40 and opcode in (1, 2) and INFLATER["server"] is not None:
+            # RFC 7692 §7.2.2: append 00 00 ff ff, then inflate.
+            text = INFLATER["server"].decompress(payload + b"\x00\x00\xff\xff")
+            what += f" inflates to {len(text)} bytes: {text[:32].decode('utf-8', 'replace')!r}..."
+        elif opcode == 8 and n >= 2:
             code = struct.unpack("!H", payload[:2])[0]
             what += f" code={code} reason={payload[2:].decode('utf-8', 'replace')!r}"
-        elif b0 & 15 in (1, 9, 10) and n <= 40:
+        elif opcode in (1, 9, 10) and n <= 40:
             what += f" payload={payload.decode('utf-8', 'replace')!r}"
         out.append(what)
         i = j + n
@@ -135,8 +152,8 @@ class Conn:
         ]
         return ("\r\n".join(lines) + "\r\n\r\n").encode()
 
-    def handshake(self, show=True):
-        req = self.request()
+    def handshake(self, show=True, extra=()):
+        req = self.request(list(BASE_HEADERS) + list(extra)) if extra else self.request()
         if show:
             print("   # the opening handshake (client request)")
             http_text(">>", req)
@@ -263,6 +280,29 @@ def closing(addr):
     c.exchange(frame(8, b"\x03"), "a Close with a 1-byte body (§5.5.1)")
 
 
+def deflate(addr):
+    c = Conn(addr)
+    c.handshake(extra=["Sec-WebSocket-Extensions: permessage-deflate; client_max_window_bits"])
+    print()
+    INFLATER["server"] = zlib.decompressobj(-15)
+    compressor = zlib.compressobj(6, zlib.DEFLATED, -15)
+
+    def compressed(text):
+        out = compressor.compress(text) + compressor.flush(zlib.Z_SYNC_FLUSH)
+        assert out.endswith(b"\x00\x00\xff\xff")
+        return out[:-4]
+
+    hello = compressed(b"Hello")
+    c.exchange(frame(1, hello, rsv=0x40), f"'Hello' compressed (RFC 7692 §7.2.3.1: {hello.hex(' ')}), RSV1 set")
+    print()
+    again = compressed(b"Hello")
+    c.exchange(frame(1, again, rsv=0x40), f"'Hello' again, with context takeover: {again.hex(' ')}")
+    print()
+    chat = b'{"type":"message","text":"' + b"hello, room! " * 8 + b'"}'
+    body = compressed(chat)
+    c.exchange(frame(1, body, rsv=0x40), f"a {len(chat)}-byte JSON message compressed to {len(body)} bytes")
+
+
 SCENARIOS = {
     "http": http,
     "session": session,
@@ -272,6 +312,7 @@ SCENARIOS = {
     "fragments": fragments,
     "bad-utf8": bad_utf8,
     "closing": closing,
+    "deflate": deflate,
 }
 
 if __name__ == "__main__":
