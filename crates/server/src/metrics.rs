@@ -54,6 +54,12 @@ impl Metrics {
         self.bytes_out.fetch_add(bytes as u64, Relaxed);
     }
 
+    /// Counts `count` messages sent, `bytes` in all.
+    pub fn messages_out(&self, count: usize, bytes: usize) {
+        self.messages_out.fetch_add(count as u64, Relaxed);
+        self.bytes_out.fetch_add(bytes as u64, Relaxed);
+    }
+
     /// Counts a finished WebSocket by its close code (1006: no Close frame).
     pub fn closed(&self, code: u16) {
         let mut closes = self

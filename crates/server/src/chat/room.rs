@@ -20,7 +20,7 @@
 //! different rooms do not contend beyond a map lookup.
 
 use std::collections::HashMap;
-use std::sync::atomic::{AtomicU64, Ordering::Relaxed};
+use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering::Relaxed};
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 use std::time::{SystemTime, UNIX_EPOCH};
 
@@ -33,15 +33,98 @@ use crate::Metrics;
 // ANCHOR: queue_capacity
 /// Frames a member may have queued and not yet handed to its socket. One
 /// more, and it is disconnected as a slow consumer. (Behind the queue sit
-/// the socket's own write buffer, 64 KiB, and the kernel's.)
-pub(crate) const QUEUE_CAPACITY: usize = 256;
+/// the socket's own write buffer, 64 KiB, and the kernel's.) Large enough
+/// for the bursts of a busy room: 50 members sending their burst of 20 at
+/// once queue 1000 frames for everyone.
+pub(crate) const QUEUE_CAPACITY: usize = 2048;
+
+/// Bytes a member may have queued (the frames are shared with the other
+/// members, so this bounds how long one slow reader keeps them alive).
+/// One frame is always accepted into an empty queue.
+pub(crate) const QUEUE_BYTES: usize = 1 << 20;
 // ANCHOR_END: queue_capacity
 
 /// Longest member name, in characters.
 pub(crate) const MAX_NAME_CHARS: usize = 32;
 
-/// The outbound queue of one member.
-pub(crate) type Outbox = mpsc::Receiver<Utf8Bytes>;
+/// The receiving end of a member's outbound queue, drained by its writer.
+#[derive(Debug)]
+pub(crate) struct Outbox {
+    frames: mpsc::Receiver<Utf8Bytes>,
+    bytes: Arc<AtomicUsize>,
+}
+
+impl Outbox {
+    /// The next frame; `None` once the room dropped the sending end.
+    pub(crate) async fn recv(&mut self) -> Option<Utf8Bytes> {
+        let frame = self.frames.recv().await?;
+        self.bytes.fetch_sub(frame.len(), Relaxed);
+        Some(frame)
+    }
+
+    /// The next frame if one is queued.
+    pub(crate) fn try_recv(&mut self) -> Option<Utf8Bytes> {
+        let frame = self.frames.try_recv().ok()?;
+        self.bytes.fetch_sub(frame.len(), Relaxed);
+        Some(frame)
+    }
+}
+
+/// The sending end of a member's outbound queue, kept by the room.
+#[derive(Debug)]
+struct Inbox {
+    frames: mpsc::Sender<Utf8Bytes>,
+    bytes: Arc<AtomicUsize>,
+}
+
+/// What became of a frame offered to a member.
+enum Offer {
+    Queued,
+    /// The queue is full (in frames or bytes): a slow consumer.
+    Full,
+    /// The session is ending and will leave in a moment.
+    Gone,
+}
+
+impl Inbox {
+    fn new() -> (Self, Outbox) {
+        let (sender, receiver) = mpsc::channel(QUEUE_CAPACITY);
+        let bytes = Arc::new(AtomicUsize::new(0));
+        let inbox = Self {
+            frames: sender,
+            bytes: Arc::clone(&bytes),
+        };
+        (
+            inbox,
+            Outbox {
+                frames: receiver,
+                bytes,
+            },
+        )
+    }
+
+    fn offer(&self, frame: &Utf8Bytes, metrics: &Metrics) -> Offer {
+        // Counted before it is queued, so the writer never subtracts first.
+        let before = self.bytes.fetch_add(frame.len(), Relaxed);
+        if before > 0 && before + frame.len() > QUEUE_BYTES {
+            self.bytes.fetch_sub(frame.len(), Relaxed);
+            return Offer::Full;
+        }
+        match self.frames.try_send(frame.clone()) {
+            Ok(()) => {
+                metrics.chat_queued.fetch_add(1, Relaxed);
+                Offer::Queued
+            }
+            Err(e) => {
+                self.bytes.fetch_sub(frame.len(), Relaxed);
+                match e {
+                    mpsc::error::TrySendError::Full(_) => Offer::Full,
+                    mpsc::error::TrySendError::Closed(_) => Offer::Gone,
+                }
+            }
+        }
+    }
+}
 
 /// Every room, by name. Rooms are created on first join and removed when the
 /// last member leaves.
@@ -75,7 +158,7 @@ struct State {
 struct Member {
     id: u64,
     seq: u64,
-    outbox: mpsc::Sender<Utf8Bytes>,
+    inbox: Inbox,
     kick: Arc<Notify>,
 }
 
@@ -120,7 +203,7 @@ impl Rooms {
             str::to_owned,
         );
         let id = self.ids.fetch_add(1, Relaxed);
-        let (outbox, receiver) = mpsc::channel(QUEUE_CAPACITY);
+        let (inbox, outbox) = Inbox::new();
         let kick = Arc::new(Notify::new());
         loop {
             let room = {
@@ -153,7 +236,7 @@ impl Rooms {
             }
             .encode();
             // The queue is new: it has room for the welcome.
-            let _ = outbox.try_send(welcome);
+            inbox.offer(&welcome, metrics);
             let join = Event::Join {
                 room: &room.name,
                 name: &name,
@@ -165,7 +248,7 @@ impl Rooms {
                 Member {
                     id,
                     seq,
-                    outbox,
+                    inbox,
                     kick: Arc::clone(&kick),
                 },
             );
@@ -173,7 +256,7 @@ impl Rooms {
             drop(state);
             return Joined {
                 membership: Membership { room, id, name },
-                outbox: receiver,
+                outbox,
                 kicked: kick,
             };
         }
@@ -344,13 +427,8 @@ impl State {
         let Some(member) = self.members.get(name) else {
             return;
         };
-        match member.outbox.try_send(frame.clone()) {
-            Ok(()) => {
-                metrics.chat_queued.fetch_add(1, Relaxed);
-            }
-            Err(mpsc::error::TrySendError::Full(_)) => slow.push(Arc::clone(name)),
-            // The session is ending and will leave in a moment.
-            Err(mpsc::error::TrySendError::Closed(_)) => {}
+        if let Offer::Full = member.inbox.offer(frame, metrics) {
+            slow.push(Arc::clone(name));
         }
     }
 
@@ -359,12 +437,8 @@ impl State {
     fn broadcast(&mut self, room: &str, frame: &Utf8Bytes, metrics: &Metrics) {
         let mut slow = Vec::new();
         for (name, member) in &self.members {
-            match member.outbox.try_send(frame.clone()) {
-                Ok(()) => {
-                    metrics.chat_queued.fetch_add(1, Relaxed);
-                }
-                Err(mpsc::error::TrySendError::Full(_)) => slow.push(Arc::clone(name)),
-                Err(mpsc::error::TrySendError::Closed(_)) => {}
+            if let Offer::Full = member.inbox.offer(frame, metrics) {
+                slow.push(Arc::clone(name));
             }
         }
         self.drop_slow(room, slow, metrics);
@@ -385,16 +459,10 @@ impl State {
             member.kick.notify_one();
             let leave = Event::Leave { room, name: &name }.encode();
             for (other, member) in &self.members {
-                match member.outbox.try_send(leave.clone()) {
-                    Ok(()) => {
-                        metrics.chat_queued.fetch_add(1, Relaxed);
-                    }
-                    Err(mpsc::error::TrySendError::Full(_)) => {
-                        if !slow.contains(other) {
-                            slow.push(Arc::clone(other));
-                        }
-                    }
-                    Err(mpsc::error::TrySendError::Closed(_)) => {}
+                if let Offer::Full = member.inbox.offer(&leave, metrics)
+                    && !slow.contains(other)
+                {
+                    slow.push(Arc::clone(other));
                 }
             }
         }
@@ -423,7 +491,7 @@ mod tests {
     }
 
     fn empty(outbox: &mut Outbox) -> bool {
-        outbox.try_recv().is_err()
+        outbox.try_recv().is_none()
     }
 
     #[test]
@@ -518,7 +586,7 @@ mod tests {
         let mut seen = Vec::new();
         for _ in 0..QUEUE_CAPACITY {
             fast.membership.say("x", &m);
-            seen.extend(std::iter::from_fn(|| fast.outbox.try_recv().ok()));
+            seen.extend(std::iter::from_fn(|| fast.outbox.try_recv()));
         }
         // The slow member's queue (welcome + QUEUE_CAPACITY - 1 messages) was full.
         assert_eq!(m.chat_slow_consumers.load(Relaxed), 1);
@@ -536,5 +604,25 @@ mod tests {
         // Leaving after being dropped changes nothing.
         slow.membership.leave(&rooms, &m);
         assert_eq!(m.chat_members.load(Relaxed), 1);
+    }
+
+    #[test]
+    fn a_queue_full_of_bytes_is_slow_too() {
+        let rooms = Rooms::default();
+        let m = Metrics::default();
+        let mut fast = rooms.join("r", Some("fast"), &m);
+        let _slow = rooms.join("r", Some("slow"), &m);
+        let text = "x".repeat(4000);
+        let mut said = 0;
+        while m.chat_slow_consumers.load(Relaxed) == 0 {
+            fast.membership.say(&text, &m);
+            while fast.outbox.try_recv().is_some() {}
+            said += 1;
+            assert!(
+                said < QUEUE_CAPACITY,
+                "dropped by bytes, long before the count"
+            );
+        }
+        assert!(said * 4000 > QUEUE_BYTES * 9 / 10, "{said}");
     }
 }

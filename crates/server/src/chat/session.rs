@@ -8,7 +8,11 @@
 //! the client's answering Close. Whichever way the connection ends, the
 //! member leaves the room, so the others always get `leave`.
 
+use std::future::poll_fn;
+use std::pin::Pin;
 use std::time::Instant;
+
+use futures_sink::Sink;
 
 use tokio::io::{AsyncRead, AsyncWrite};
 use tokio::sync::Notify;
@@ -137,9 +141,51 @@ fn rate_limited(membership: &Membership, shared: &Shared) {
 
 /// What woke the writer.
 enum Step {
-    Sent(usize),
+    Sent((usize, usize)),
     Stop(Ended),
     Close(Ended),
+}
+
+/// Most frames handed to the socket at once: they leave in one vectored
+/// write instead of one write each.
+const BATCH: usize = 64;
+
+/// Waits for the next frame, queues it and whatever else is waiting (up to
+/// [`BATCH`] frames) in the socket, and writes them out. Returns the number
+/// of payload bytes, or `None` if the connection is gone.
+async fn send_batch<S>(
+    writer: &mut WebSocketWriter<S>,
+    outbox: &mut Outbox,
+) -> Option<(usize, usize)>
+where
+    S: AsyncRead + AsyncWrite + Unpin,
+{
+    let first = outbox.recv().await?;
+    // Ready: at most the high-water mark is queued in the socket.
+    poll_fn(|cx| Pin::new(&mut *writer).poll_ready(cx))
+        .await
+        .ok()?;
+    let mut frames = 1;
+    let mut bytes = first.len();
+    Pin::new(&mut *writer)
+        .start_send(Message::Text(first))
+        .ok()?;
+    while frames < BATCH {
+        let Some(frame) = outbox.try_recv() else {
+            break;
+        };
+        frames += 1;
+        bytes += frame.len();
+        Pin::new(&mut *writer)
+            .start_send(Message::Text(frame))
+            .ok()?;
+    }
+    // Writes what it can now; the rest goes with the next batch, or is
+    // written by the reader half, which writes out whatever is queued.
+    poll_fn(|cx| Pin::new(&mut *writer).poll_ready(cx))
+        .await
+        .ok()?;
+    Some((frames, bytes))
 }
 
 // ANCHOR: write_loop
@@ -162,16 +208,12 @@ where
             () = reader_done.notified() => Step::Stop(Ended::Reader),
             () = kicked.notified() => Step::Close(Ended::Kicked),
             () = until_shutdown(&mut shutdown) => Step::Close(Ended::Shutdown),
-            // Cancelling this between `recv` and `send` loses a frame, but
-            // only when the connection is ending anyway.
-            sent = async {
-                let frame = outbox.recv().await?;
-                let len = frame.len();
-                writer.send(Message::Text(frame)).await.ok().map(|()| len)
-            } => sent.map_or(Step::Stop(Ended::Failed), Step::Sent),
+            // Cancelling this between `recv` and the queueing loses
+            // frames, but only when the connection is ending anyway.
+            sent = send_batch(writer, outbox) => sent.map_or(Step::Stop(Ended::Failed), Step::Sent),
         };
         match step {
-            Step::Sent(len) => shared.metrics.message_out(len),
+            Step::Sent((frames, bytes)) => shared.metrics.messages_out(frames, bytes),
             Step::Stop(ended) => return ended,
             Step::Close(ended) => {
                 let (code, reason) = if ended == Ended::Kicked {

@@ -16,7 +16,7 @@ pub struct Server {
 
 impl Server {
     /// Starts the binary on a free port with extra options and waits for its
-    /// `listening on http://ADDR` line.
+    /// `listening on http://ADDR` (or `https://`) line.
     pub fn start(args: &[&str]) -> Self {
         let mut child = Command::new(env!("CARGO_BIN_EXE_ws-server"))
             .args(["--listen", "127.0.0.1:0", "--log", "warn"])
@@ -31,8 +31,9 @@ impl Server {
             .read_line(&mut line)
             .expect("read the listening line");
         let addr = line
-            .split("listening on http://")
+            .split("listening on ")
             .nth(1)
+            .and_then(|url| url.split("://").nth(1))
             .unwrap_or_else(|| panic!("no listening line: {line:?}"))
             .trim()
             .parse()
