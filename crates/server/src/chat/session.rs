@@ -146,6 +146,7 @@ enum Step {
     Close(Ended),
 }
 
+// ANCHOR: send_batch
 /// Most frames handed to the socket at once: they leave in one vectored
 /// write instead of one write each.
 const BATCH: usize = 64;
@@ -187,6 +188,7 @@ where
         .ok()?;
     Some((frames, bytes))
 }
+// ANCHOR_END: send_batch
 
 // ANCHOR: write_loop
 /// Drains the outbox into the socket until the reader finishes, the member
