@@ -213,8 +213,15 @@ async fn serve_stream<S>(mut stream: S, peer: SocketAddr, shared: &Shared)
 where
     S: AsyncRead + AsyncWrite + Unpin + Send + 'static,
 {
-    // Limit violations and timeouts are answered (400/431) inside read_request.
-    let (request, leftover) = match ws_tokio::read_request(&mut stream, &shared.config).await {
+    // Limit violations and timeouts are answered (400/431) inside
+    // read_request. A connection still without a request when the server
+    // shuts down (a browser's idle preconnect) is just dropped.
+    let mut shutdown = shared.shutdown.clone();
+    let read = tokio::select! {
+        read = ws_tokio::read_request(&mut stream, &shared.config) => read,
+        () = until_shutdown(&mut shutdown) => return,
+    };
+    let (request, leftover) = match read {
         Ok(parts) => parts,
         Err(e) => {
             debug!(%peer, error = %e, "no usable HTTP request");
