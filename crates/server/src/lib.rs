@@ -196,14 +196,24 @@ async fn serve_connection(
     let _ = stream.set_nodelay(true);
     match tls {
         None => serve_stream(stream, peer, shared).await,
-        Some(acceptor) => {
-            let timeout = shared.config.handshake_timeout;
-            match tokio::time::timeout(timeout, acceptor.accept(stream)).await {
-                Ok(Ok(stream)) => serve_stream(stream, peer, shared).await,
-                Ok(Err(e)) => debug!(%peer, error = %e, "TLS handshake failed"),
-                Err(_) => debug!(%peer, "TLS handshake timed out"),
-            }
-        }
+        // Boxed: the TLS state and its futures are several KiB, and a
+        // future's size is that of its largest branch, which every plain
+        // connection task would otherwise pay for its whole life.
+        Some(acceptor) => Box::pin(serve_tls(stream, peer, acceptor, shared)).await,
+    }
+}
+
+async fn serve_tls(
+    stream: TcpStream,
+    peer: SocketAddr,
+    acceptor: tokio_rustls::TlsAcceptor,
+    shared: &Shared,
+) {
+    let timeout = shared.config.handshake_timeout;
+    match tokio::time::timeout(timeout, acceptor.accept(stream)).await {
+        Ok(Ok(stream)) => serve_stream(stream, peer, shared).await,
+        Ok(Err(e)) => debug!(%peer, error = %e, "TLS handshake failed"),
+        Err(_) => debug!(%peer, "TLS handshake timed out"),
     }
 }
 
@@ -217,8 +227,11 @@ where
     // read_request. A connection still without a request when the server
     // shuts down (a browser's idle preconnect) is just dropped.
     let mut shutdown = shared.shutdown.clone();
+    // The handshake futures are boxed so that they are freed once the
+    // connection is upgraded: what stays in the task for the life of a
+    // WebSocket is only the echo or chat loop (idle memory per connection).
     let read = tokio::select! {
-        read = ws_tokio::read_request(&mut stream, &shared.config) => read,
+        read = Box::pin(ws_tokio::read_request(&mut stream, &shared.config)) => read,
         () = until_shutdown(&mut shutdown) => return,
     };
     let (request, leftover) = match read {
@@ -231,18 +244,21 @@ where
     let path = request.path().to_owned();
     if let Some(room) = chat::room_of(&path) {
         let name = chat::name_of(request.query());
-        let Some(ws) = upgrade(stream, &request, leftover, peer, shared).await else {
+        let Some(ws) = Box::pin(upgrade(stream, &request, leftover, peer, shared)).await else {
             return;
         };
+        drop(request);
         let session = Session::open(peer, &path, shared);
         session.close(chat::serve(ws, room, name.as_deref(), shared).await);
         return;
     }
     match path.as_str() {
         "/echo" => {
-            let Some(mut ws) = upgrade(stream, &request, leftover, peer, shared).await else {
+            let Some(mut ws) = Box::pin(upgrade(stream, &request, leftover, peer, shared)).await
+            else {
                 return;
             };
+            drop(request);
             let session = Session::open(peer, &path, shared);
             session.close(echo(&mut ws, shared).await);
         }

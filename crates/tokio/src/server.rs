@@ -271,7 +271,9 @@ where
     let _ = timeout(grace, async {
         stream.write_all(response).await?;
         stream.shutdown().await?;
-        let mut scratch = [0; 4096];
+        // On the heap: an array here would sit in every handshake future
+        // (and so in every connection task) for the whole connection.
+        let mut scratch = vec![0; 4096];
         let mut drained = 0;
         while drained < 256 * 1024 {
             match stream.read(&mut scratch).await? {
