@@ -3,6 +3,10 @@
 //! as lowercase hex). On stdin EOF it sends Close 1000, waits at most 5 s for
 //! the server's Close, and exits 0. See `shared/spec/server.md`.
 //!
+//! `--deflate` offers permessage-deflate (RFC 7692) with the default
+//! parameters; `--verbose` reports the negotiated subprotocol and extensions
+//! on stderr (stdout stays one line per received message).
+//!
 //! Exit status: 0 after a normal close (1000 or 1001); 2 when the opening
 //! handshake fails (the HTTP status line goes to stderr); 1 for any other
 //! ending (the close code and reason go to stderr).
@@ -15,6 +19,7 @@ use std::time::Duration;
 
 use clap::Parser;
 use tokio::io::{AsyncBufReadExt, BufReader};
+use ws_tokio::ws_frame::deflate::DeflateConfig;
 use ws_tokio::{CloseCode, CloseFrame, ConnectOptions, Message};
 
 /// How long to wait for the server's Close after ours.
@@ -35,6 +40,12 @@ struct Args {
     /// Subprotocol to offer. Repeatable.
     #[arg(long = "protocol", value_name = "NAME")]
     protocols: Vec<String>,
+    /// Offer permessage-deflate (RFC 7692) with the default parameters.
+    #[arg(long)]
+    deflate: bool,
+    /// Report the negotiated subprotocol and extensions on stderr.
+    #[arg(long)]
+    verbose: bool,
 }
 
 fn main() -> ExitCode {
@@ -74,9 +85,21 @@ async fn run(args: Args) -> ExitCode {
         }
     }
     options.config.close_timeout = CLOSE_WAIT;
+    if args.deflate {
+        options.config.deflate = Some(DeflateConfig::default());
+    }
 
     let mut ws = match ws_tokio::connect_with(&args.url, options).await {
-        Ok((ws, _response)) => ws,
+        Ok((ws, response)) => {
+            if args.verbose {
+                // The server's own header lines, as received (RFC 6455 §4.1).
+                for name in ["Sec-WebSocket-Protocol", "Sec-WebSocket-Extensions"] {
+                    let value = response.header(name).unwrap_or("(none)");
+                    eprintln!("ws-client: {name}: {value}");
+                }
+            }
+            ws
+        }
         Err(ws_tokio::Error::Handshake(e)) => {
             if let ws_handshake::Error::Status { status, reason, .. } = &e {
                 eprintln!("HTTP/1.1 {status} {reason}");

@@ -120,3 +120,58 @@ fn binary_is_printed_as_hex_and_headers_and_protocols_are_sent() {
     assert_eq!(token.as_deref(), Some("s3cret"));
     assert_eq!(protocols, ["chat", "v2"]);
 }
+
+#[test]
+fn deflate_is_offered_on_request_and_the_echo_survives_compression() {
+    let addr = start_server(&[]);
+    let long = "compressible ".repeat(10_000);
+    let input = format!("short\n{long}\n{long}\nwörld €\n");
+    let out = run_client(
+        &format!("ws://{addr}/echo"),
+        &["--deflate", "--verbose"],
+        &input,
+    );
+    assert!(out.status.success(), "{out:?}");
+    assert_eq!(String::from_utf8(out.stdout).unwrap(), input);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        stderr.contains("Sec-WebSocket-Extensions: permessage-deflate"),
+        "{stderr}"
+    );
+}
+
+#[test]
+fn deflate_is_not_offered_by_default() {
+    let runtime = tokio::runtime::Runtime::new().unwrap();
+    let listener = runtime.block_on(TcpListener::bind("127.0.0.1:0")).unwrap();
+    let addr = listener.local_addr().unwrap();
+    let server = runtime.spawn(async move {
+        let (stream, _) = listener.accept().await.unwrap();
+        let mut offered = None;
+        let config = ws_tokio::Config {
+            deflate: Some(ws_tokio::ws_frame::deflate::DeflateConfig::default()),
+            ..ws_tokio::Config::default()
+        };
+        let mut ws = ws_tokio::accept_with_config(stream, config, |_, upgrade| {
+            offered = Some(upgrade.extensions.len());
+            Ok(ws_tokio::Accept::default())
+        })
+        .await
+        .unwrap();
+        while let Some(Ok(message)) = ws.recv().await {
+            if !matches!(message, Message::Close(_)) {
+                ws.send(message).await.unwrap();
+            }
+        }
+        offered
+    });
+    let out = run_client(&format!("ws://{addr}/"), &["--verbose"], "plain\n");
+    assert!(out.status.success(), "{out:?}");
+    assert_eq!(String::from_utf8(out.stdout).unwrap(), "plain\n");
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        stderr.contains("Sec-WebSocket-Extensions: (none)"),
+        "{stderr}"
+    );
+    assert_eq!(runtime.block_on(server).unwrap(), Some(0));
+}
