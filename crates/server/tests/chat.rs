@@ -605,11 +605,7 @@ async fn two_thousand_members_in_one_room() {
     // events bring the rest. Wait until the last joins are announced.
     let metrics = server.wait_for_metric(&format!("ws_chat_members {MEMBERS}\n"));
     assert!(metrics.contains(&format!("ws_chat_members {MEMBERS}\n")));
-    let idle = server.rss_kib();
-    eprintln!(
-        "server RSS: {before} KiB at start, {idle} KiB with {MEMBERS} members ({} KiB each)",
-        (idle - before) / MEMBERS as u64
-    );
+    let joined = server.rss_kib();
     let (mut first, _) = join(&server, "big", Some("last")).await;
     say(&mut first, "hello, everyone").await;
     assert_eq!(
@@ -623,6 +619,14 @@ async fn two_thousand_members_in_one_room() {
         sockets.push(ws);
     }
     eprintln!("message delivered after {:?}", started.elapsed());
+    // All joins delivered, everyone idle.
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    let idle = server.rss_kib();
+    eprintln!(
+        "server RSS: {before} KiB at start, {joined} KiB right after {MEMBERS} joins, \
+         {idle} KiB with {MEMBERS} idle members ({} KiB each)",
+        (idle - before) / MEMBERS as u64
+    );
 }
 
 #[test]

@@ -18,7 +18,11 @@ impl Server {
     /// Starts the binary on a free port with extra options and waits for its
     /// `listening on http://ADDR` (or `https://`) line.
     pub fn start(args: &[&str]) -> Self {
-        let mut child = Command::new(env!("CARGO_BIN_EXE_ws-server"))
+        // WS_SERVER_BIN runs the tests against another build (e.g. release,
+        // to measure memory).
+        let bin = std::env::var("WS_SERVER_BIN")
+            .unwrap_or_else(|_| env!("CARGO_BIN_EXE_ws-server").to_owned());
+        let mut child = Command::new(bin)
             .args(["--listen", "127.0.0.1:0", "--log", "warn"])
             .args(args)
             .stdout(Stdio::piped())
