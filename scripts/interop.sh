@@ -136,11 +136,12 @@ answer_params() {  # PEER VARIANT
   case $2 in
     no_context_takeover) echo server_no_context_takeover client_no_context_takeover ;;
     window_bits_10) echo server_max_window_bits=10 client_max_window_bits=10 ;;
+    window_bits_8) echo server_max_window_bits=9 client_max_window_bits=8 ;;
     default) [[ $1 == python ]] && echo server_max_window_bits=12 client_max_window_bits=12 ;;
   esac
 }
 
-for variant in default no_context_takeover window_bits_10; do
+for variant in default no_context_takeover window_bits_10 window_bits_8; do
   if start "python-server-$variant" "$python" "$src/py_server.py" "$variant"; then
     # shellcheck disable=SC2046 # one word per parameter
     run "our-client-python-$variant" "$python" "$src/our_client.py" "$client_bin" \

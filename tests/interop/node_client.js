@@ -12,6 +12,19 @@ const WebSocket = require('ws');
 
 const TIMEOUT_MS = 60_000;
 const ONE_MIB_TEXT = 'permessage-deflate interop '.repeat(40_000).slice(0, 1 << 20);
+// Repeats only at distances of 300 and 5000 bytes: a compressor that ignores
+// the negotiated window (8 bits: 256 bytes, 10: 1 KiB) would refer back
+// further than the peer's inflater can see.
+let seed = 6455;
+const block = (n) =>
+  Array.from({ length: n }, () => {
+    // xorshift32
+    seed ^= seed << 13;
+    seed ^= seed >>> 17;
+    seed ^= seed << 5;
+    return 'abcdefghijklmnopqrstuvwxyz0123456789'[(seed >>> 0) % 36];
+  }).join('');
+const FAR_MATCHES = block(300).repeat(200) + block(5000).repeat(20);
 const BINARY = Buffer.alloc(256 << 10, 0).map((_, i) => i % 256);
 const MANY = 1000;
 
@@ -145,6 +158,9 @@ async function runVariant(url, variant, option, params, declined) {
     const after = pmd().interopCompressed || 0;
     report(`${prefix}: the server compressed its echo (RSV1)`, after > before, `${after} compressed`);
   }
+  await check(`${prefix}: 160 KB text, repeats 300 and 5000 bytes apart`, () =>
+    echo(ws, next, FAR_MATCHES, false),
+  );
   await check(`${prefix}: 256 KiB binary`, () => echo(ws, next, BINARY, true));
   await check(`${prefix}: ${MANY} messages in a row`, async () => {
     // All sent before any is read: both compressors carry their context

@@ -1,6 +1,6 @@
 // Node `ws` as an echo SERVER, for our `ws-client`.
 //
-//     node node_server.js [default|no_context_takeover|window_bits_10]
+//     node node_server.js [default|no_context_takeover|window_bits_10|window_bits_8]
 //
 // Listens on a free port of 127.0.0.1 and prints `listening on PORT`. Every
 // text or binary message is echoed back, except the commands that
@@ -31,6 +31,8 @@ const VARIANTS = {
   default: true,
   no_context_takeover: { serverNoContextTakeover: true, clientNoContextTakeover: true, threshold: 0 },
   window_bits_10: { serverMaxWindowBits: 10, clientMaxWindowBits: 10, threshold: 0 },
+  // The client held to 8 bits (RFC 7692 §7.1.2.2), inflated strictly.
+  window_bits_8: { serverMaxWindowBits: 9, clientMaxWindowBits: 8, threshold: 0 },
 };
 
 const variant = process.argv[2] || 'default';

@@ -10,12 +10,18 @@ with what the peer must have sent. Prints `PASS name` / `FAIL name: why`
 lines; exit status 0 only if all passed. Standard library only.
 """
 
+import random
 import subprocess
 import sys
 import threading
 
 TIMEOUT = 60
 BIG_LINE = ("permessage-deflate interop " * 40_000)[: 1 << 20]
+# Repeats only at distances of 300 and 5000 bytes: a compressor that
+# ignores the negotiated window would refer back further than allowed.
+_rng = random.Random(6455)
+_block = lambda n: "".join(_rng.choice("abcdefghijklmnopqrstuvwxyz0123456789") for _ in range(n))
+FAR_MATCHES = _block(300) * 200 + _block(5000) * 20
 BINARY_LEN = 256 << 10
 MANY = 1000
 
@@ -122,6 +128,13 @@ def main():
     small = ["hello, wörld €", "a", "short text message"]
     check(f"{prefix}: small text", client, url, small, small)
     check(f"{prefix}: 1 MiB compressible text", client, url, [BIG_LINE], [BIG_LINE])
+    check(
+        f"{prefix}: 160 KB text, repeats 300 and 5000 bytes apart",
+        client,
+        url,
+        [FAR_MATCHES],
+        [FAR_MATCHES],
+    )
     check(
         f"{prefix}: our client compressed (RSV1 seen by the peer)",
         client,

@@ -11,6 +11,7 @@ offers compression, and the checks expect no extension in the answer.
 """
 
 import asyncio
+import random
 import sys
 import traceback
 
@@ -25,6 +26,12 @@ from websockets.frames import Opcode
 # Largest message either side accepts here (the library's default is 1 MiB).
 MAX_SIZE = 16 << 20
 ONE_MIB_TEXT = ("permessage-deflate interop " * 40_000)[: 1 << 20]
+# Repeats only at distances of 300 and 5000 bytes: a compressor that
+# ignores the negotiated window (8 bits: 256 bytes, 10: 1 KiB) would refer
+# back further than the peer's inflater can see.
+_rng = random.Random(6455)
+_block = lambda n: "".join(_rng.choice("abcdefghijklmnopqrstuvwxyz0123456789") for _ in range(n))
+FAR_MATCHES = _block(300) * 200 + _block(5000) * 20
 BINARY = bytes(range(256)) * 1024  # 256 KiB, repetitive: compresses well
 MANY = 1000
 
@@ -142,6 +149,7 @@ async def run_variant(url, variant, kwargs, params, declined):
                 rsv1_frames["compressed"] > before,
                 f"frames seen: {rsv1_frames}",
             )
+        await check(f"{prefix}: 160 KB text, repeats 300 and 5000 bytes apart", echo(ws, FAR_MATCHES))
         await check(f"{prefix}: 256 KiB binary", echo(ws, BINARY))
 
         async def many():

@@ -1,6 +1,6 @@
 """Python `websockets` as an echo SERVER, for our `ws-client`.
 
-    python py_server.py [default|no_context_takeover|window_bits_10]
+    python py_server.py [default|no_context_takeover|window_bits_10|window_bits_8]
 
 Listens on a free port of 127.0.0.1 and prints `listening on PORT`. Every
 text or binary message is echoed back, except two commands that let a
@@ -44,6 +44,16 @@ VARIANTS = {
             ServerPerMessageDeflateFactory(
                 server_max_window_bits=10,
                 client_max_window_bits=10,
+            )
+        ]
+    },
+    # §7.1.2.2 lets the server hold the client to 8 bits; zlib inflates
+    # with 8 strictly (it deflates with no less than 9, hence 9 here).
+    "window_bits_8": {
+        "extensions": [
+            ServerPerMessageDeflateFactory(
+                server_max_window_bits=9,
+                client_max_window_bits=8,
             )
         ]
     },
