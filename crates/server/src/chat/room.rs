@@ -41,7 +41,7 @@ pub(crate) const QUEUE_CAPACITY: usize = 2048;
 /// Bytes a member may have queued (the frames are shared with the other
 /// members, so this bounds how long one slow reader keeps them alive).
 /// One frame is always accepted into an empty queue.
-pub(crate) const QUEUE_BYTES: usize = 1 << 20;
+pub(crate) const QUEUE_BYTES: usize = 512 << 10;
 // ANCHOR_END: queue_capacity
 
 /// Longest member name, in characters.

@@ -8,6 +8,7 @@
 //! the client's answering Close. Whichever way the connection ends, the
 //! member leaves the room, so the others always get `leave`.
 
+use std::any::Any;
 use std::future::poll_fn;
 use std::pin::Pin;
 use std::time::Instant;
@@ -15,6 +16,7 @@ use std::time::Instant;
 use futures_sink::Sink;
 
 use tokio::io::{AsyncRead, AsyncWrite};
+use tokio::net::TcpStream;
 use tokio::sync::Notify;
 use tracing::debug;
 use ws_tokio::{CloseCode, Message, WebSocket, WebSocketReader, WebSocketWriter};
@@ -55,6 +57,7 @@ where
         kicked,
     } = shared.rooms.join(room, requested, &shared.metrics);
     debug!(room, name = membership.name(), "joined");
+    ws.with_stream(limit_send_buffer);
     let (mut reader, mut writer) = ws.split();
     let reader_done = Notify::new();
     let read = async {
@@ -73,6 +76,29 @@ where
     }
 }
 // ANCHOR_END: serve
+
+/// The kernel's send buffer for a chat socket (Linux doubles it). Left to
+/// itself the kernel grows it to megabytes for a peer that does not read
+/// (`tcp_wmem`), which would hide a slow consumer behind 4 MiB of kernel
+/// memory each before its queue ever fills. Chat frames are small; this is
+/// plenty for them.
+const SEND_BUFFER: usize = 64 << 10;
+
+/// Sets [`SEND_BUFFER`] on the TCP socket under `stream` (plain or TLS;
+/// other streams, such as in-memory ones, are left alone).
+fn limit_send_buffer<S: 'static>(stream: &S) {
+    let stream: &dyn Any = stream;
+    let tcp = stream.downcast_ref::<TcpStream>().or_else(|| {
+        stream
+            .downcast_ref::<tokio_rustls::server::TlsStream<TcpStream>>()
+            .map(|tls| tls.get_ref().0)
+    });
+    if let Some(tcp) = tcp
+        && let Err(e) = socket2::SockRef::from(tcp).set_send_buffer_size(SEND_BUFFER)
+    {
+        debug!(error = %e, "cannot set SO_SNDBUF");
+    }
+}
 
 /// Reads until the connection ends; returns its close code.
 async fn read_loop<S>(
@@ -203,13 +229,20 @@ async fn write_loop<S>(
 where
     S: AsyncRead + AsyncWrite + Unpin,
 {
+    // Each waited on by one future for the whole connection: making (and
+    // registering) new ones for every batch would cost more than the batch,
+    // and the shutdown signal is shared by every connection.
     let mut shutdown = shared.shutdown.clone();
+    let shutdown = until_shutdown(&mut shutdown);
+    let reader_done = reader_done.notified();
+    let kicked = kicked.notified();
+    tokio::pin!(shutdown, reader_done, kicked);
     loop {
         let step = tokio::select! {
             biased;
-            () = reader_done.notified() => Step::Stop(Ended::Reader),
-            () = kicked.notified() => Step::Close(Ended::Kicked),
-            () = until_shutdown(&mut shutdown) => Step::Close(Ended::Shutdown),
+            () = &mut reader_done => Step::Stop(Ended::Reader),
+            () = &mut kicked => Step::Close(Ended::Kicked),
+            () = &mut shutdown => Step::Close(Ended::Shutdown),
             // Cancelling this between `recv` and the queueing loses
             // frames, but only when the connection is ending anyway.
             sent = send_batch(writer, outbox) => sent.map_or(Step::Stop(Ended::Failed), Step::Sent),
