@@ -242,7 +242,6 @@ impl Rooms {
                 name: &name,
             }
             .encode();
-            state.broadcast(&room.name, &join, metrics);
             state.members.insert(
                 Arc::clone(&name),
                 Member {
@@ -253,6 +252,17 @@ impl Rooms {
                 },
             );
             metrics.chat_members.fetch_add(1, Relaxed);
+            // `join` to the others. The new member is already in: if this
+            // finds a slow consumer, the new member hears its `leave` too.
+            let mut slow = Vec::new();
+            for (other, member) in &state.members {
+                if member.id != id
+                    && let Offer::Full = member.inbox.offer(&join, metrics)
+                {
+                    slow.push(Arc::clone(other));
+                }
+            }
+            state.drop_slow(&room.name, slow, metrics);
             drop(state);
             return Joined {
                 membership: Membership { room, id, name },
@@ -624,5 +634,27 @@ mod tests {
             );
         }
         assert!(said * 4000 > QUEUE_BYTES * 9 / 10, "{said}");
+    }
+
+    #[test]
+    fn a_newcomer_hears_of_a_slow_member_dropped_by_its_join() {
+        let rooms = Rooms::default();
+        let m = Metrics::default();
+        let mut fast = rooms.join("r", Some("fast"), &m);
+        let _slow = rooms.join("r", Some("slow"), &m);
+        // Fill the slow member's queue: its welcome and these.
+        for _ in 0..QUEUE_CAPACITY - 1 {
+            fast.membership.say("x", &m);
+            while fast.outbox.try_recv().is_some() {}
+        }
+        assert_eq!(m.chat_slow_consumers.load(Relaxed), 0);
+        let mut new = rooms.join("r", Some("new"), &m);
+        assert_eq!(m.chat_slow_consumers.load(Relaxed), 1);
+        let welcome = next(&mut new.outbox);
+        assert_eq!(welcome["users"], serde_json::json!(["fast", "slow", "new"]));
+        assert_eq!(
+            next(&mut new.outbox),
+            serde_json::json!({"type": "leave", "room": "r", "name": "slow"})
+        );
     }
 }
