@@ -7,7 +7,8 @@
 #
 # Environment:
 #   AUTOBAHN_CASES      case patterns (default "*")
-#   AUTOBAHN_EXCLUDE    patterns to skip (default "12.*,13.*" until permessage-deflate lands)
+#   AUTOBAHN_EXCLUDE    patterns to skip (default: none; e.g. "12.*,13.*" skips permessage-deflate
+#                       for a run of well under a minute)
 #   AUTOBAHN_UPDATE=1   write the observed results as the new expectations instead of comparing
 #   AUTOBAHN_OUT_BASE   where reports go (default target/autobahn)
 #
@@ -18,7 +19,7 @@ cd "$(dirname "$0")/.."
 root=$(pwd)
 mode=${1:-all}
 cases=${AUTOBAHN_CASES:-*}
-export AUTOBAHN_EXCLUDE=${AUTOBAHN_EXCLUDE-12.*,13.*}
+export AUTOBAHN_EXCLUDE=${AUTOBAHN_EXCLUDE-}
 out_base=${AUTOBAHN_OUT_BASE:-$root/target/autobahn}
 suite=scripts/autobahn-testsuite.sh
 # Prefer the shared copy when it is there (it is the one the project is judged with).
@@ -97,7 +98,14 @@ status=0
 case "$mode" in
   server) run_server || status=1 ;;
   client) run_client || status=1 ;;
-  all) run_server || status=1; run_client || status=1 ;;
+  all)
+    # The two roles run at once: wstest is single-threaded Python, so on two
+    # cores this halves the wall time (sections 12-13 take ~10 min per role).
+    run_server > >(sed -u 's/^/[server] /') 2>&1 &
+    server_pid=$!
+    run_client > >(sed -u 's/^/[client] /') 2>&1 || status=1
+    wait "$server_pid" || status=1
+    ;;
   *) echo "usage: $0 [server|client|all]" >&2; exit 2 ;;
 esac
 exit "$status"
