@@ -232,6 +232,19 @@ try {
     assert((await users(alice)).length === 2, "two members left");
   });
 
+  await step("the browser negotiates permessage-deflate and echoes a large text (RFC 7692)", async () => {
+    const result = await alice.evaluate(async (url) => {
+      const ws = new WebSocket(url);
+      await new Promise((ok, fail) => { ws.onopen = ok; ws.onerror = () => fail(new Error("no open")); });
+      const text = JSON.stringify({ greeting: "hello, compressed world" }).repeat(40000);
+      const echo = await new Promise((ok) => { ws.onmessage = (e) => ok(e.data); ws.send(text); });
+      ws.close(1000);
+      return { extensions: ws.extensions, same: echo === text, length: text.length };
+    }, `${base.replace(/^http/, "ws")}/echo`);
+    assert(result.extensions.includes("permessage-deflate"), `extensions: ${result.extensions}`);
+    assert(result.same, `the ${result.length}-character text came back unchanged`);
+  });
+
   await step("screenshots (desktop and phone)", async () => {
     await alice.screenshot({ path: join(SCREENSHOTS, "ws-chat-desktop.png") });
     const phone = await context.newPage();
