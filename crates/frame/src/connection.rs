@@ -395,8 +395,15 @@ impl Connection {
                     // Make room for the payload as it arrives, at most
                     // `RESERVE_AHEAD` at a time: a 14-byte header announcing
                     // 16 MiB must not make us allocate 16 MiB up front.
-                    self.inbuf
-                        .reserve(len.saturating_sub(self.inbuf.len()).min(RESERVE_AHEAD));
+                    // Plus room for the next frame's header: a read that
+                    // fills the buffer exactly cannot tell the IO layer that
+                    // the socket is drained (tokio then keeps it marked
+                    // readable, and the next read is a wasted syscall).
+                    let missing = len.saturating_sub(self.inbuf.len());
+                    if missing > 0 {
+                        self.inbuf
+                            .reserve(missing.min(RESERVE_AHEAD) + Header::MAX_LEN);
+                    }
                     self.read = ReadState::Payload {
                         header,
                         len,
