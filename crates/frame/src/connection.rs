@@ -423,7 +423,15 @@ impl Connection {
                     if self.inbuf.len() < len {
                         return Ok(None);
                     }
-                    let payload = self.inbuf.split_to(len).freeze();
+                    let payload = if self.inbuf.len() == len {
+                        // The buffer holds exactly this payload (a message
+                        // read in one go): hand the buffer itself out.
+                        // Splitting would allocate a shared header for the
+                        // two halves, once per message.
+                        std::mem::take(&mut self.inbuf).freeze()
+                    } else {
+                        self.inbuf.split_to(len).freeze()
+                    };
                     self.read = ReadState::Header;
                     if self.inbuf.is_empty() && self.inbuf.capacity() > 64 * 1024 {
                         // After a large frame, let an idle connection shrink.
