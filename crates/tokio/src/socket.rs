@@ -361,7 +361,7 @@ impl<S: AsyncRead + AsyncWrite + Unpin> Inner<S> {
             // ANCHOR_END: read_steps
             match event {
                 Ok(Some(event)) => {
-                    self.last_rx = Instant::now();
+                    // `last_rx` was set when these bytes were read.
                     let message = match event {
                         Event::Text(text) => Message::Text(text),
                         Event::Binary(data) => Message::Binary(data),
