@@ -57,8 +57,10 @@ struct Shared {
     /// Connection tasks still running (HTTP or WebSocket).
     tasks: AtomicUsize,
     tasks_done: Notify,
-    /// The chat rooms.
+    /// The chat rooms (this process's members).
     rooms: chat::Rooms,
+    /// Local rooms, or rooms shared through Redis (`--redis`).
+    layer: chat::ChannelLayer,
 }
 
 /// A bound server, ready to [`Server::run`].
@@ -67,6 +69,8 @@ pub struct Server {
     tls: Option<tokio_rustls::TlsAcceptor>,
     shared: Arc<Shared>,
     shutdown: watch::Sender<bool>,
+    /// With `--redis`: slow consumers' leaves, for the layer's task.
+    dropped: Option<tokio::sync::mpsc::UnboundedReceiver<chat::Dropped>>,
 }
 
 impl std::fmt::Debug for Server {
@@ -82,29 +86,55 @@ impl Server {
     /// Binds the listening socket and loads the TLS certificate, if any.
     ///
     /// # Errors
-    /// The address cannot be bound, or the certificate or key cannot be read.
+    /// The address cannot be bound, the certificate or key cannot be read,
+    /// or `--redis` is not a Redis URL. (Redis itself need not be up: the
+    /// node runs degraded until it is.)
     pub async fn bind(options: Options) -> io::Result<Self> {
         let tls = match (&options.tls_cert, &options.tls_key) {
             (Some(cert), Some(key)) => Some(tls::acceptor(cert, key)?),
             _ => None,
+        };
+        let metrics = Metrics::default();
+        let (rooms, layer, dropped) = match &options.redis {
+            None => (chat::Rooms::default(), chat::ChannelLayer::Local, None),
+            Some(url) => {
+                let up = Arc::new(std::sync::atomic::AtomicBool::new(false));
+                let ttl = Duration::from_secs(options.redis_presence_ttl);
+                let layer = chat::RedisLayer::new(url, ttl, Arc::clone(&up)).map_err(|e| {
+                    io::Error::new(io::ErrorKind::InvalidInput, format!("--redis {url}: {e}"))
+                })?;
+                let (sender, receiver) = tokio::sync::mpsc::unbounded_channel();
+                metrics.redis_configured.store(true, Ordering::Relaxed);
+                let rooms = chat::Rooms::with_relay(chat::Relay {
+                    up,
+                    dropped: sender,
+                });
+                (
+                    rooms,
+                    chat::ChannelLayer::Redis(Arc::new(layer)),
+                    Some(receiver),
+                )
+            }
         };
         let listener = TcpListener::bind(options.listen).await?;
         let (shutdown, shutdown_rx) = watch::channel(false);
         let shared = Arc::new(Shared {
             config: options.socket_config(),
             options,
-            metrics: Metrics::default(),
+            metrics,
             shutdown: shutdown_rx,
             websockets: AtomicUsize::new(0),
             tasks: AtomicUsize::new(0),
             tasks_done: Notify::new(),
-            rooms: chat::Rooms::default(),
+            rooms,
+            layer,
         });
         Ok(Self {
             listener,
             tls,
             shared,
             shutdown,
+            dropped,
         })
     }
 
@@ -137,7 +167,14 @@ impl Server {
             tls,
             shared,
             shutdown: trigger,
+            dropped,
         } = self;
+        // The Redis layer's tasks run until the end, so that members
+        // leaving during the shutdown still reach the other nodes.
+        let layer_tasks = match (&shared.layer, dropped) {
+            (chat::ChannelLayer::Redis(layer), Some(dropped)) => layer.spawn(&shared, dropped),
+            _ => Vec::new(),
+        };
         tokio::pin!(shutdown);
         // ANCHOR: accept_loop
         loop {
@@ -182,6 +219,9 @@ impl Server {
                 left = shared.tasks.load(Ordering::Acquire),
                 "shutdown grace period over"
             );
+        }
+        for task in layer_tasks {
+            task.abort();
         }
         Ok(())
     }
@@ -274,10 +314,16 @@ where
                     ],
                     INDEX_HTML.as_bytes(),
                 ),
+                // 200 either way: a degraded node still serves its own
+                // members (docs/redis.md).
                 "/healthz" => ws_handshake::http_response(
                     200,
                     &[("Content-Type", "text/plain; charset=utf-8")],
-                    b"ok",
+                    if shared.layer.is_degraded() {
+                        b"degraded: redis unavailable".as_slice()
+                    } else {
+                        b"ok"
+                    },
                 ),
                 _ => ws_handshake::http_response(
                     200,

@@ -14,10 +14,6 @@ fn main() -> ExitCode {
         .with_env_filter(filter)
         .with_writer(std::io::stderr)
         .init();
-    if options.redis.is_some() {
-        eprintln!("ws-server: --redis is not supported yet");
-        return ExitCode::from(2);
-    }
     let runtime = match options.threads {
         Some(1) => tokio::runtime::Builder::new_current_thread()
             .enable_all()

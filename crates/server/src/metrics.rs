@@ -38,6 +38,22 @@ pub struct Metrics {
     pub chat_slow_consumers: AtomicU64,
     /// Chat messages refused by the rate limit.
     pub chat_rate_limited: AtomicU64,
+    /// Whether `--redis` is configured (the `ws_redis_*` lines are shown).
+    pub redis_configured: std::sync::atomic::AtomicBool,
+    /// 1 while Redis is usable (subscribed, and the last command worked).
+    pub redis_up: AtomicU64,
+    /// Publishes (and other Redis commands of the chat) that failed; the
+    /// event was then delivered on this node only.
+    pub redis_publish_failures: AtomicU64,
+    /// Times the subscription to Redis was made again after a loss.
+    pub redis_reconnects: AtomicU64,
+    /// Events received from Redis.
+    pub redis_events: AtomicU64,
+    /// Events received out of sequence (a gap: events lost in between).
+    pub redis_gaps: AtomicU64,
+    /// Members of other nodes removed because their node stopped
+    /// refreshing its presence.
+    pub redis_reaped: AtomicU64,
     closes: Mutex<BTreeMap<u16, u64>>,
 }
 
@@ -168,6 +184,44 @@ impl Metrics {
             "Chat messages refused by the rate limit.",
             self.chat_rate_limited.load(Relaxed),
         );
+        if self.redis_configured.load(Relaxed) {
+            metric(
+                "ws_redis_up",
+                "gauge",
+                "1 while the Redis channel layer is usable.",
+                self.redis_up.load(Relaxed),
+            );
+            metric(
+                "ws_redis_publish_failures_total",
+                "counter",
+                "Redis publishes that failed (the event stayed on this node).",
+                self.redis_publish_failures.load(Relaxed),
+            );
+            metric(
+                "ws_redis_reconnects_total",
+                "counter",
+                "Redis subscriptions made again after a loss.",
+                self.redis_reconnects.load(Relaxed),
+            );
+            metric(
+                "ws_redis_events_total",
+                "counter",
+                "Chat events received from Redis.",
+                self.redis_events.load(Relaxed),
+            );
+            metric(
+                "ws_redis_sequence_gaps_total",
+                "counter",
+                "Chat events received from Redis after a gap in the room's sequence.",
+                self.redis_gaps.load(Relaxed),
+            );
+            metric(
+                "ws_redis_reaped_total",
+                "counter",
+                "Members of vanished nodes removed by this node.",
+                self.redis_reaped.load(Relaxed),
+            );
+        }
         out.push_str("# HELP ws_closes_total Closed WebSockets by close code (1006: without a Close frame).\n");
         out.push_str("# TYPE ws_closes_total counter\n");
         let closes = self

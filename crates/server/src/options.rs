@@ -43,9 +43,15 @@ pub struct Options {
     /// Tokio worker threads (default: number of cores); 1 runs a current-thread runtime.
     #[arg(long, value_name = "N")]
     pub threads: Option<usize>,
-    /// Share rooms with other nodes through Redis (not available yet).
+    /// Share rooms with other nodes through Redis: `redis://HOST:PORT[/DB]`
+    /// (docs/redis.md). Off: rooms are local to this process.
     #[arg(long, value_name = "URL")]
     pub redis: Option<String>,
+    /// With --redis: a node that stops refreshing its presence for this
+    /// long is considered gone, and its members leave on the other nodes
+    /// (within about 4/3 of this).
+    #[arg(long, default_value_t = 10, value_name = "SECS", value_parser = clap::value_parser!(u64).range(1..))]
+    pub redis_presence_ttl: u64,
     /// Decline permessage-deflate (RFC 7692), which is otherwise accepted
     /// when a client offers it (every browser does).
     #[arg(long)]

@@ -19,14 +19,38 @@
 //! | `room` | the registry, names, membership, ordered fan-out, slow consumers |
 //! | `session` | one connection: the reader and the writer halves |
 //! | `ratelimit` | the token bucket (20/s, burst 50) |
+//! | `redis_layer` | `--redis`: rooms shared by several nodes (`docs/redis.md`) |
 
 mod protocol;
 mod ratelimit;
+mod redis_layer;
 mod room;
 mod session;
 
-pub(crate) use room::Rooms;
+use std::sync::Arc;
+
+pub(crate) use redis_layer::RedisLayer;
+pub(crate) use room::{Dropped, Relay, Rooms};
 pub(crate) use session::serve;
+
+/// Where room events go: to this process's members only (the default), or
+/// through Redis to every node's (`--redis`). The local path is the one
+/// `room.rs` has always had; the Redis one falls back to it while Redis is
+/// away.
+#[derive(Debug)]
+pub(crate) enum ChannelLayer {
+    /// One process: rooms in memory.
+    Local,
+    /// Several nodes behind one Redis.
+    Redis(Arc<RedisLayer>),
+}
+
+impl ChannelLayer {
+    /// Redis is configured but unusable now: rooms are local to this node.
+    pub(crate) fn is_degraded(&self) -> bool {
+        matches!(self, Self::Redis(layer) if !layer.is_up())
+    }
+}
 
 /// Longest room name, in characters.
 pub(crate) const MAX_ROOM_CHARS: usize = 64;

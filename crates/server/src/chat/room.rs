@@ -18,11 +18,18 @@
 //!
 //! The registry and a room are never locked together, so joins and leaves in
 //! different rooms do not contend beyond a map lookup.
+//!
+//! With `--redis` (see `redis_layer.rs`), the same rooms hold this node's
+//! members, but events come from Redis in the order Redis gave them
+//! ([`Rooms::deliver`]): a joiner waits as a *pending* member until its own
+//! `join` has a sequence number, and then receives only later events.
 
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering::Relaxed};
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 use std::time::{SystemTime, UNIX_EPOCH};
+
+use std::sync::atomic::AtomicBool;
 
 use tokio::sync::{Notify, mpsc};
 use ws_tokio::Utf8Bytes;
@@ -135,6 +142,87 @@ pub(crate) struct Rooms {
     guests: AtomicU64,
     /// Member ids, unique for the life of the server.
     ids: AtomicU64,
+    /// With `--redis`: where slow consumers' leaves go.
+    relay: Option<Relay>,
+}
+
+/// With `--redis`: a slow consumer dropped while Redis is up is not
+/// announced locally; its `leave` goes through Redis (to every node, in
+/// the room's order) by this channel.
+#[derive(Clone, Debug)]
+pub(crate) struct Relay {
+    /// Whether Redis is usable now (else everything stays local).
+    pub(crate) up: Arc<AtomicBool>,
+    /// Members dropped as slow consumers, for their `leave`.
+    pub(crate) dropped: mpsc::UnboundedSender<Dropped>,
+}
+
+/// A member removed as a slow consumer (see [`Relay`]).
+#[derive(Debug)]
+pub(crate) struct Dropped {
+    pub(crate) room: Arc<str>,
+    pub(crate) name: Arc<str>,
+    pub(crate) id: u64,
+}
+
+/// An event that came through Redis: its place in the room's order, who
+/// gets it, and the frame (serialized by the node where it happened).
+#[derive(Debug)]
+pub(crate) struct RemoteEvent {
+    /// From the room's counter in Redis: increases by one per event.
+    pub(crate) seq: u64,
+    pub(crate) target: Target,
+    pub(crate) frame: Utf8Bytes,
+}
+
+/// The local recipients of a [`RemoteEvent`].
+#[derive(Debug)]
+pub(crate) enum Target {
+    /// Every member (`join`, `leave`, `message`).
+    All,
+    /// A `direct`: the member called `to`, and the sender if it is here.
+    Direct {
+        to: Box<str>,
+        from: Option<Box<str>>,
+    },
+}
+
+impl Target {
+    fn includes(&self, name: &str) -> bool {
+        match self {
+            Self::All => true,
+            Self::Direct { to, from } => **to == *name || from.as_deref() == Some(name),
+        }
+    }
+}
+
+/// A joiner waiting for its `join` to come back from Redis (see
+/// [`Rooms::join_pending`]).
+#[derive(Debug)]
+pub(crate) struct PendingJoin {
+    room: Arc<Room>,
+    id: u64,
+    outbox: Outbox,
+    kicked: Arc<Notify>,
+}
+
+impl PendingJoin {
+    /// The member id it will have.
+    pub(crate) fn id(&self) -> u64 {
+        self.id
+    }
+}
+
+/// A member of this node, for the presence entries in Redis: its name,
+/// id, and the sequence number of its `join`.
+pub(crate) type LocalMember = (Arc<str>, u64, u64);
+
+/// A pending joiner's place in the room: the events it must not miss.
+#[derive(Debug)]
+struct Waiting {
+    inbox: Inbox,
+    kick: Arc<Notify>,
+    events: Vec<Arc<RemoteEvent>>,
 }
 
 /// One room.
@@ -152,6 +240,9 @@ struct State {
     /// The last member left and the room is (being) removed from the
     /// registry: a joiner that still found it there must make a new one.
     closed: bool,
+    /// With `--redis`: joiners waiting for their `join`'s sequence number.
+    pending: HashMap<u64, Waiting>,
+    relay: Option<Relay>,
 }
 
 #[derive(Debug)]
@@ -160,6 +251,12 @@ struct Member {
     seq: u64,
     inbox: Inbox,
     kick: Arc<Notify>,
+    /// With `--redis`: Redis events up to this sequence number were
+    /// already in the `welcome` (0: every event is new).
+    since: u64,
+    /// With `--redis`: the sequence number of its `join` (0 if it joined
+    /// while Redis was away), for the join order across nodes.
+    joined: u64,
 }
 
 /// A session's place in a room: what it needs to speak there. Dropping it
@@ -187,7 +284,7 @@ fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
 }
 
 /// Milliseconds since the Unix epoch.
-fn now_ms() -> u64 {
+pub(crate) fn now_ms() -> u64 {
     SystemTime::now()
         .duration_since(UNIX_EPOCH)
         .map_or(0, |d| u64::try_from(d.as_millis()).unwrap_or(u64::MAX))
@@ -198,25 +295,49 @@ impl Rooms {
     /// `guest-N` name, made unique in the room with `-2`, `-3`, …. The
     /// outbox starts with `welcome`; the other members get `join`.
     pub(crate) fn join(&self, room: &str, requested: Option<&str>, metrics: &Metrics) -> Joined {
-        let base = requested.map_or_else(
+        let base = self.base_name(requested);
+        self.join_as(room, &base, metrics)
+    }
+
+    /// Registries with a [`Relay`] (`--redis`).
+    pub(crate) fn with_relay(relay: Relay) -> Self {
+        Self {
+            relay: Some(relay),
+            ..Self::default()
+        }
+    }
+
+    /// `requested`, or the next `guest-N`.
+    pub(crate) fn base_name(&self, requested: Option<&str>) -> String {
+        requested.map_or_else(
             || format!("guest-{}", self.guests.fetch_add(1, Relaxed) + 1),
             str::to_owned,
-        );
+        )
+    }
+
+    /// The room called `room`, made if need be.
+    fn get_or_make(&self, room: &str, metrics: &Metrics) -> Arc<Room> {
+        let mut rooms = lock(&self.rooms);
+        let room = rooms.entry(Arc::from(room)).or_insert_with_key(|name| {
+            metrics.chat_rooms.fetch_add(1, Relaxed);
+            Arc::new(Room {
+                name: Arc::clone(name),
+                state: Mutex::new(State {
+                    relay: self.relay.clone(),
+                    ..State::default()
+                }),
+            })
+        });
+        Arc::clone(room)
+    }
+
+    /// Joins `room` under `base`, made unique in the room.
+    fn join_as(&self, room: &str, base: &str, metrics: &Metrics) -> Joined {
         let id = self.ids.fetch_add(1, Relaxed);
         let (inbox, outbox) = Inbox::new();
         let kick = Arc::new(Notify::new());
         loop {
-            let room = {
-                let mut rooms = lock(&self.rooms);
-                let room = rooms.entry(Arc::from(room)).or_insert_with_key(|name| {
-                    metrics.chat_rooms.fetch_add(1, Relaxed);
-                    Arc::new(Room {
-                        name: Arc::clone(name),
-                        state: Mutex::default(),
-                    })
-                });
-                Arc::clone(room)
-            };
+            let room = self.get_or_make(room, metrics);
             let mut state = lock(&room.state);
             if state.closed {
                 // Its last member is leaving; it is removed in a moment.
@@ -224,7 +345,7 @@ impl Rooms {
                 self.forget(&room, metrics);
                 continue;
             }
-            let name = state.unique_name(&base);
+            let name = state.unique_name(base);
             let seq = state.next_seq;
             state.next_seq += 1;
             let mut users = state.users();
@@ -249,6 +370,8 @@ impl Rooms {
                     seq,
                     inbox,
                     kick: Arc::clone(&kick),
+                    since: 0,
+                    joined: 0,
                 },
             );
             metrics.chat_members.fetch_add(1, Relaxed);
@@ -281,6 +404,218 @@ impl Rooms {
         }
     }
 
+    // ANCHOR: join_pending
+    /// With `--redis`: a place in `room` for a joiner whose name and
+    /// `join` are being settled in Redis. Until [`Rooms::activate`], the
+    /// events that reach the room are kept for it.
+    pub(crate) fn join_pending(&self, room: &str, metrics: &Metrics) -> PendingJoin {
+        let id = self.ids.fetch_add(1, Relaxed);
+        let (inbox, outbox) = Inbox::new();
+        let kick = Arc::new(Notify::new());
+        loop {
+            let room = self.get_or_make(room, metrics);
+            let mut state = lock(&room.state);
+            if state.closed {
+                drop(state);
+                self.forget(&room, metrics);
+                continue;
+            }
+            state.pending.insert(
+                id,
+                Waiting {
+                    inbox,
+                    kick: Arc::clone(&kick),
+                    events: Vec::new(),
+                },
+            );
+            drop(state);
+            return PendingJoin {
+                room,
+                id,
+                outbox,
+                kicked: kick,
+            };
+        }
+    }
+
+    /// Makes a pending joiner a member called `name`, whose `join` had
+    /// sequence number `since`, with `others` (in join order) already in
+    /// the room: it gets `welcome`, then the events after its `join`.
+    /// (The others get that `join` from Redis.)
+    pub(crate) fn activate(
+        &self,
+        pending: PendingJoin,
+        name: &str,
+        since: u64,
+        others: &[&str],
+        metrics: &Metrics,
+    ) -> Joined {
+        let PendingJoin {
+            room,
+            id,
+            outbox,
+            kicked,
+        } = pending;
+        let mut state = lock(&room.state);
+        let Some(waiting) = state.pending.remove(&id) else {
+            unreachable!("a pending joiner is only removed by activate or cancel");
+        };
+        // Redis made the name unique; a member that joined while Redis was
+        // away may still hold it here.
+        let name = state.unique_name(name);
+        let mut users = others.to_vec();
+        users.retain(|u| *u != &*name);
+        users.push(&name);
+        let welcome = Event::Welcome {
+            room: &room.name,
+            name: &name,
+            users,
+        }
+        .encode();
+        waiting.inbox.offer(&welcome, metrics);
+        let mut slow = false;
+        for event in &waiting.events {
+            if event.seq > since
+                && event.target.includes(&name)
+                && let Offer::Full = waiting.inbox.offer(&event.frame, metrics)
+            {
+                slow = true;
+            }
+        }
+        let seq = state.next_seq;
+        state.next_seq += 1;
+        state.members.insert(
+            Arc::clone(&name),
+            Member {
+                id,
+                seq,
+                inbox: waiting.inbox,
+                kick: waiting.kick,
+                since,
+                joined: since,
+            },
+        );
+        metrics.chat_members.fetch_add(1, Relaxed);
+        if slow {
+            state.drop_slow(&room.name, vec![Arc::clone(&name)], metrics);
+        }
+        drop(state);
+        Joined {
+            membership: Membership { room, id, name },
+            outbox,
+            kicked,
+        }
+    }
+
+    /// Gives up on a pending join (Redis failed): joins locally instead,
+    /// as `base` made unique among this node's members.
+    pub(crate) fn cancel(&self, pending: PendingJoin, base: &str, metrics: &Metrics) -> Joined {
+        let mut state = lock(&pending.room.state);
+        state.pending.remove(&pending.id);
+        drop(state);
+        self.join_as(&pending.room.name, base, metrics)
+    }
+    // ANCHOR_END: join_pending
+
+    // ANCHOR: deliver
+    /// Delivers an event that came through Redis to this node's members of
+    /// `room` (pending joiners keep it for later).
+    pub(crate) fn deliver(&self, room: &str, event: RemoteEvent, metrics: &Metrics) {
+        let Some(room) = lock(&self.rooms).get(room).cloned() else {
+            return;
+        };
+        let mut state = lock(&room.state);
+        let mut slow = Vec::new();
+        match &event.target {
+            Target::All => {
+                for (name, member) in &state.members {
+                    if event.seq > member.since
+                        && let Offer::Full = member.inbox.offer(&event.frame, metrics)
+                    {
+                        slow.push(Arc::clone(name));
+                    }
+                }
+            }
+            Target::Direct { to, from } => {
+                for name in [Some(to), from.as_ref().filter(|f| *f != to)]
+                    .into_iter()
+                    .flatten()
+                {
+                    if let Some((name, member)) = state.members.get_key_value(&**name)
+                        && event.seq > member.since
+                        && let Offer::Full = member.inbox.offer(&event.frame, metrics)
+                    {
+                        slow.push(Arc::clone(name));
+                    }
+                }
+            }
+        }
+        if !state.pending.is_empty() {
+            let event = Arc::new(event);
+            for waiting in state.pending.values_mut() {
+                // A joiner is pending for one round trip to Redis; a room
+                // that outpaces that by a whole queue drops the event.
+                if waiting.events.len() < QUEUE_CAPACITY {
+                    waiting.events.push(Arc::clone(&event));
+                }
+            }
+        }
+        state.drop_slow(&room.name, slow, metrics);
+    }
+    // ANCHOR_END: deliver
+
+    /// After (re)subscribing to Redis, whose counters may have started
+    /// afresh: every event that arrives from now on is new to every member.
+    pub(crate) fn reset_since(&self) {
+        let rooms: Vec<Arc<Room>> = lock(&self.rooms).values().cloned().collect();
+        for room in rooms {
+            for member in lock(&room.state).members.values_mut() {
+                member.since = 0;
+            }
+        }
+    }
+
+    /// This node's members, room by room: (name, id, sequence number of
+    /// the join), for the presence entries in Redis.
+    pub(crate) fn snapshot(&self) -> Vec<(Arc<str>, Vec<LocalMember>)> {
+        let rooms: Vec<Arc<Room>> = lock(&self.rooms).values().cloned().collect();
+        rooms
+            .into_iter()
+            .map(|room| {
+                let state = lock(&room.state);
+                let members = state
+                    .members
+                    .iter()
+                    .map(|(name, m)| (Arc::clone(name), m.id, m.joined))
+                    .collect();
+                drop(state);
+                (Arc::clone(&room.name), members)
+            })
+            .collect()
+    }
+
+    /// Whether member `id` is still in `room` as `name`.
+    pub(crate) fn is_member(&self, room: &str, name: &str, id: u64) -> bool {
+        let Some(room) = lock(&self.rooms).get(room).cloned() else {
+            return false;
+        };
+        lock(&room.state).is_member(name, id)
+    }
+
+    /// Sends `leave` for `name` to this node's members of `room` (a member
+    /// that left while its `leave` could not go through Redis).
+    pub(crate) fn announce_leave(&self, room: &str, name: &str, metrics: &Metrics) {
+        let Some(room) = lock(&self.rooms).get(room).cloned() else {
+            return;
+        };
+        let leave = Event::Leave {
+            room: &room.name,
+            name,
+        }
+        .encode();
+        lock(&room.state).broadcast(&room.name, &leave, metrics);
+    }
+
     /// The number of rooms.
     #[cfg(test)]
     fn len(&self) -> usize {
@@ -292,6 +627,21 @@ impl Membership {
     /// The name this member was given.
     pub(crate) fn name(&self) -> &str {
         &self.name
+    }
+
+    /// Its member id (unique on this node).
+    pub(crate) fn id(&self) -> u64 {
+        self.id
+    }
+
+    /// The room's name.
+    pub(crate) fn room(&self) -> &Arc<str> {
+        &self.room.name
+    }
+
+    /// Whether it is still in the room (not dropped as a slow consumer).
+    pub(crate) fn is_current(&self) -> bool {
+        lock(&self.room.state).is_member(&self.name, self.id)
     }
 
     // ANCHOR: say
@@ -377,11 +727,23 @@ impl Membership {
     /// Leaves the room (if the room has not dropped this member already):
     /// the others get `leave`; the last one out removes the room.
     pub(crate) fn leave(self, rooms: &Rooms, metrics: &Metrics) {
+        self.leave_with(rooms, metrics, true);
+    }
+
+    /// Leaves the room without telling the others here (with `--redis`,
+    /// its `leave` comes back from Redis). `false` if the room had already
+    /// dropped it.
+    pub(crate) fn leave_quietly(self, rooms: &Rooms, metrics: &Metrics) -> bool {
+        self.leave_with(rooms, metrics, false)
+    }
+
+    fn leave_with(self, rooms: &Rooms, metrics: &Metrics, announce: bool) -> bool {
         let mut state = lock(&self.room.state);
-        if state.is_member(&self.name, self.id) {
-            state.remove(&self.room.name, &self.name, metrics);
+        let current = state.is_member(&self.name, self.id);
+        if current {
+            state.remove(&self.room.name, &self.name, metrics, announce);
         }
-        let empty = state.members.is_empty() && !state.closed;
+        let empty = state.members.is_empty() && state.pending.is_empty() && !state.closed;
         if empty {
             state.closed = true;
         }
@@ -389,6 +751,7 @@ impl Membership {
         if empty {
             rooms.forget(&self.room, metrics);
         }
+        current
     }
 }
 
@@ -415,11 +778,7 @@ impl State {
             return Arc::from(base);
         }
         (2_usize..)
-            .map(|n| {
-                let suffix = format!("-{n}");
-                let stem = truncate(base, MAX_NAME_CHARS.saturating_sub(suffix.len()));
-                format!("{}{suffix}", stem.trim_end())
-            })
+            .map(|n| candidate(base, n))
             .find(|name| !self.members.contains_key(name.as_str()))
             .map(Arc::from)
             .unwrap_or_else(|| Arc::from(base))
@@ -467,6 +826,17 @@ impl State {
             metrics.chat_members.fetch_sub(1, Relaxed);
             metrics.chat_slow_consumers.fetch_add(1, Relaxed);
             member.kick.notify_one();
+            if let Some(relay) = &self.relay
+                && relay.up.load(Relaxed)
+            {
+                // Its `leave` goes through Redis, to every node in order.
+                let _ = relay.dropped.send(Dropped {
+                    room: Arc::from(room),
+                    name,
+                    id: member.id,
+                });
+                continue;
+            }
             let leave = Event::Leave { room, name: &name }.encode();
             for (other, member) in &self.members {
                 if let Offer::Full = member.inbox.offer(&leave, metrics)
@@ -479,14 +849,28 @@ impl State {
     }
     // ANCHOR_END: drop_slow
 
-    /// Removes a member that left; the others get `leave`.
-    fn remove(&mut self, room: &str, name: &str, metrics: &Metrics) {
+    /// Removes a member that left; the others get `leave` if `announce`.
+    fn remove(&mut self, room: &str, name: &str, metrics: &Metrics, announce: bool) {
         if self.members.remove(name).is_some() {
             metrics.chat_members.fetch_sub(1, Relaxed);
-            let leave = Event::Leave { room, name }.encode();
-            self.broadcast(room, &leave, metrics);
+            if announce {
+                let leave = Event::Leave { room, name }.encode();
+                self.broadcast(room, &leave, metrics);
+            }
         }
     }
+}
+
+/// The `n`th name to try for `base`: `base` itself, then `base-2`,
+/// `base-3`, … (the base cut so that the result has at most
+/// [`MAX_NAME_CHARS`] characters).
+pub(crate) fn candidate(base: &str, n: usize) -> String {
+    if n <= 1 {
+        return base.to_owned();
+    }
+    let suffix = format!("-{n}");
+    let stem = truncate(base, MAX_NAME_CHARS.saturating_sub(suffix.len()));
+    format!("{}{suffix}", stem.trim_end())
 }
 
 #[cfg(test)]

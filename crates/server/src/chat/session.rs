@@ -21,6 +21,7 @@ use tokio::sync::Notify;
 use tracing::debug;
 use ws_tokio::{CloseCode, Message, WebSocket, WebSocketReader, WebSocketWriter};
 
+use super::ChannelLayer;
 use super::protocol::{self, Command, ErrorCode, Refusal};
 use super::ratelimit::{BURST, RATE, TokenBucket};
 use super::room::{Joined, Membership, Outbox};
@@ -55,7 +56,14 @@ where
         membership,
         mut outbox,
         kicked,
-    } = shared.rooms.join(room, requested, &shared.metrics);
+    } = match &shared.layer {
+        ChannelLayer::Local => shared.rooms.join(room, requested, &shared.metrics),
+        // Boxed, as every Redis step below: the single-node path keeps its
+        // small futures.
+        ChannelLayer::Redis(layer) => {
+            Box::pin(layer.join(&shared.rooms, room, requested, &shared.metrics)).await
+        }
+    };
     debug!(room, name = membership.name(), "joined");
     ws.with_stream(limit_send_buffer);
     let (mut reader, mut writer) = ws.split();
@@ -68,7 +76,12 @@ where
     let write = write_loop(&mut writer, &mut outbox, &kicked, &reader_done, shared);
     let (code, ended) = tokio::join!(read, write);
     debug!(room, name = membership.name(), ?ended, code, "left");
-    membership.leave(&shared.rooms, &shared.metrics);
+    match &shared.layer {
+        ChannelLayer::Local => membership.leave(&shared.rooms, &shared.metrics),
+        ChannelLayer::Redis(layer) => {
+            Box::pin(layer.leave(membership, &shared.rooms, &shared.metrics)).await;
+        }
+    }
     match ended {
         Ended::Kicked => CloseCode::POLICY_VIOLATION.0,
         Ended::Shutdown => CloseCode::GOING_AWAY.0,
@@ -137,15 +150,27 @@ where
             }
             Err(e) => return e.close_code().map_or(CloseCode::ABNORMAL.0, |c| c.0),
         };
-        match command {
-            Ok(Command::Message { text }) => membership.say(&text, metrics),
-            Ok(Command::Direct { to, text }) => {
-                if let Err(refusal) = membership.direct(&to, &text, metrics) {
+        match (command, &shared.layer) {
+            (Ok(Command::Message { text }), ChannelLayer::Local) => membership.say(&text, metrics),
+            (Ok(Command::Message { text }), ChannelLayer::Redis(layer)) => {
+                Box::pin(layer.say(membership, &text, metrics)).await;
+            }
+            (Ok(Command::Direct { to, text }), layer) => {
+                let sent = match layer {
+                    ChannelLayer::Local => membership.direct(&to, &text, metrics),
+                    ChannelLayer::Redis(layer) => {
+                        Box::pin(layer.direct(membership, &to, &text, metrics)).await
+                    }
+                };
+                if let Err(refusal) = sent {
                     membership.reply(&refusal.encode(), metrics);
                 }
             }
-            Ok(Command::Who) => membership.who(metrics),
-            Err(refusal) => membership.reply(&refusal.encode(), metrics),
+            (Ok(Command::Who), ChannelLayer::Local) => membership.who(metrics),
+            (Ok(Command::Who), ChannelLayer::Redis(layer)) => {
+                Box::pin(layer.who(membership, metrics)).await;
+            }
+            (Err(refusal), _) => membership.reply(&refusal.encode(), metrics),
         }
     }
     CloseCode::ABNORMAL.0
