@@ -26,7 +26,9 @@ use crate::stats::{Latencies, human};
 /// What to run.
 #[derive(Clone, Debug)]
 pub struct Options {
-    /// `ws://host:port` of the server (the path `/chat/{room}` is added).
+    /// `ws://host:port` of the server (the path `/chat/{room}` is added);
+    /// several, comma-separated, spread the members over them (nodes
+    /// sharing rooms through Redis).
     pub url: String,
     /// The room.
     pub room: String,
@@ -126,11 +128,18 @@ pub fn run(options: &Options) -> Result<Report, Box<dyn std::error::Error + Send
 async fn run_async(options: &Options) -> Result<Report, Box<dyn std::error::Error + Send + Sync>> {
     let epoch = Instant::now();
     let shared = Arc::new(Shared::default());
-    let base = options.url.trim_end_matches('/');
+    // Several nodes sharing rooms (ws-server --redis): comma-separated base
+    // URLs, member i joins through the (i mod n)th.
+    let bases: Vec<&str> = options
+        .url
+        .split(',')
+        .map(|u| u.trim().trim_end_matches('/'))
+        .collect();
 
     // Join every member first and wait for each welcome.
     let mut sockets = Vec::with_capacity(options.members);
     for i in 0..options.members {
+        let base = bases[i % bases.len()];
         let url = format!("{base}/chat/{}?name=m{i}", options.room);
         let (mut ws, _) = ws_tokio::connect(&url).await?;
         loop {

@@ -93,7 +93,8 @@ enum Cmd {
     },
     /// Chat fan-out: M members of /chat/{room}, K of them sending.
     Fanout {
-        /// Server base URL (`/chat/{room}` is appended).
+        /// Server base URL (`/chat/{room}` is appended); comma-separated
+        /// URLs spread the members over several nodes (ws-server --redis).
         #[arg(long, default_value = "ws://127.0.0.1:8080")]
         url: String,
         /// Room name.
