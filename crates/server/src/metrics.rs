@@ -51,8 +51,8 @@ pub struct Metrics {
     pub redis_events: AtomicU64,
     /// Events received out of sequence (a gap: events lost in between).
     pub redis_gaps: AtomicU64,
-    /// Members of other nodes removed because their node stopped
-    /// refreshing its presence.
+    /// `leave`s received for members whose node stopped refreshing its
+    /// presence (removed by whichever node noticed first).
     pub redis_reaped: AtomicU64,
     closes: Mutex<BTreeMap<u16, u64>>,
 }
@@ -218,7 +218,7 @@ impl Metrics {
             metric(
                 "ws_redis_reaped_total",
                 "counter",
-                "Members of vanished nodes removed by this node.",
+                "Leaves received for members of nodes that stopped refreshing their presence.",
                 self.redis_reaped.load(Relaxed),
             );
         }
