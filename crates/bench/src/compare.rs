@@ -165,9 +165,36 @@ fn start(spec: &ServerSpec, bin_dir: &Path, pin: bool) -> std::io::Result<Runnin
     })
 }
 
+/// Copies the binaries of a run (this one and the servers) into a private
+/// directory, so that a rebuild of the workspace during a long comparison
+/// (a neighbour running `cargo build --release`) cannot pull them away.
+struct Snapshot {
+    dir: PathBuf,
+}
+
+impl Snapshot {
+    fn take(bin_dir: &Path, specs: &[ServerSpec]) -> std::io::Result<Self> {
+        let dir = std::env::temp_dir().join(format!("ws-bench-{}", std::process::id()));
+        std::fs::create_dir_all(&dir)?;
+        std::fs::copy(std::env::current_exe()?, dir.join("ws-bench"))?;
+        for spec in specs {
+            let from = bin_dir.join(spec.binary);
+            std::fs::copy(&from, dir.join(spec.binary))
+                .map_err(|e| std::io::Error::new(e.kind(), format!("{}: {e}", from.display())))?;
+        }
+        Ok(Self { dir })
+    }
+}
+
+impl Drop for Snapshot {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.dir);
+    }
+}
+
 /// Runs one load-generator process and reads its JSON line.
-fn run_child(pin: bool, args: &[String]) -> std::io::Result<serde_json::Value> {
-    let me = std::env::current_exe()?;
+fn run_child(pin: bool, bin_dir: &Path, args: &[String]) -> std::io::Result<serde_json::Value> {
+    let me = bin_dir.join("ws-bench");
     let output = command(pin, 1, &me)
         .args(args)
         .stdin(Stdio::null())
@@ -239,9 +266,11 @@ pub fn run(options: &Options) -> std::io::Result<Results> {
         options.warmup,
         options.duration
     );
+    let snapshot = Snapshot::take(&options.bin_dir, &specs)?;
+    let bin_dir = snapshot.dir.as_path();
     let mut running = Vec::with_capacity(specs.len());
     for spec in &specs {
-        running.push(start(spec, &options.bin_dir, pin)?);
+        running.push(start(spec, bin_dir, pin)?);
     }
     let mut results = Results {
         servers: specs.iter().map(|s| s.name.to_owned()).collect(),
@@ -264,7 +293,7 @@ pub fn run(options: &Options) -> std::io::Result<Results> {
                 server.child.id().to_string(),
                 "--json".to_owned(),
             ];
-            match run_child(pin, &args) {
+            match run_child(pin, bin_dir, &args) {
                 Ok(v) => v["kib_per_conn"].as_f64().unwrap_or(f64::NAN),
                 Err(e) => {
                     eprintln!("idle memory of {}: {e}", server.spec.name);
@@ -319,7 +348,7 @@ pub fn run(options: &Options) -> std::io::Result<Results> {
                     if options.text {
                         args.push("--text".to_owned());
                     }
-                    match run_child(pin, &args) {
+                    match run_child(pin, bin_dir, &args) {
                         Ok(v) => {
                             let report = Report::from_json(&v);
                             eprintln!("{label}  {}", report.summary());
@@ -336,6 +365,7 @@ pub fn run(options: &Options) -> std::io::Result<Results> {
         }
     }
     drop(running);
+    drop(snapshot);
 
     let tables = render(&results);
     println!("{tables}");
