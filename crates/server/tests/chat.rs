@@ -13,76 +13,10 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
 
+use common::chat::{PATIENCE, join, next, next_of, say, send, users};
 use common::{Server, read_close, read_frame, read_head, upgrade_request};
 use serde_json::{Value, json};
-use ws_tokio::{CloseCode, MaybeTlsStream, Message, WebSocket};
-
-type Ws = WebSocket<MaybeTlsStream>;
-
-/// Every wait in these tests: generous, only there so a bug fails instead
-/// of hanging.
-const PATIENCE: Duration = Duration::from_secs(30);
-
-async fn connect(server: &Server, path: &str) -> Ws {
-    let url = format!("ws://{}{path}", server.addr);
-    ws_tokio::connect(&url).await.expect("connect").0
-}
-
-/// Joins `room` (as `name`, if given); returns the socket and its `welcome`.
-async fn join(server: &Server, room: &str, name: Option<&str>) -> (Ws, Value) {
-    let path = match name {
-        Some(name) => format!("/chat/{room}?name={name}"),
-        None => format!("/chat/{room}"),
-    };
-    let mut ws = connect(server, &path).await;
-    let welcome = next(&mut ws).await;
-    assert_eq!(welcome["type"], "welcome", "{welcome}");
-    (ws, welcome)
-}
-
-/// The next chat event (Pings and Pongs skipped).
-async fn next(ws: &mut Ws) -> Value {
-    tokio::time::timeout(PATIENCE, async {
-        loop {
-            match ws.recv().await {
-                Some(Ok(Message::Text(text))) => {
-                    return serde_json::from_str(text.as_str()).expect("JSON from the server");
-                }
-                Some(Ok(Message::Ping(_) | Message::Pong(_))) => {}
-                other => panic!("expected a chat event, got {other:?}"),
-            }
-        }
-    })
-    .await
-    .expect("an event in time")
-}
-
-/// The next event of type `kind`, skipping others.
-async fn next_of(ws: &mut Ws, kind: &str) -> Value {
-    loop {
-        let event = next(ws).await;
-        if event["type"] == kind {
-            return event;
-        }
-    }
-}
-
-async fn send(ws: &mut Ws, value: &Value) {
-    ws.send(Message::text(value.to_string())).await.unwrap();
-}
-
-async fn say(ws: &mut Ws, text: &str) {
-    send(ws, &json!({"type": "message", "text": text})).await;
-}
-
-fn users(event: &Value) -> Vec<&str> {
-    event["users"]
-        .as_array()
-        .expect("users")
-        .iter()
-        .map(|u| u.as_str().unwrap())
-        .collect()
-}
+use ws_tokio::{CloseCode, MaybeTlsStream, Message};
 
 #[tokio::test]
 async fn welcome_is_first_and_lists_everyone_including_you() {

@@ -13,10 +13,8 @@ use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
 use common::Server;
-use serde_json::{Value, json};
-use ws_tokio::{MaybeTlsStream, Message, WebSocket};
-
-type Ws = WebSocket<MaybeTlsStream>;
+use common::chat::{Ws, join, next, send, users};
+use serde_json::json;
 
 /// Every wait: generous, only there so that a bug fails instead of hanging.
 const PATIENCE: Duration = Duration::from_secs(20);
@@ -117,48 +115,11 @@ fn wait_health(server: &Server, body: &str) {
     }
 }
 
-async fn join(server: &Server, room: &str, name: &str) -> (Ws, Value) {
-    let url = format!("ws://{}/chat/{room}?name={name}", server.addr);
-    let mut ws = ws_tokio::connect(&url).await.expect("connect").0;
-    let welcome = next(&mut ws).await;
-    assert_eq!(welcome["type"], "welcome", "{welcome}");
-    (ws, welcome)
-}
-
-async fn next(ws: &mut Ws) -> Value {
-    tokio::time::timeout(PATIENCE, async {
-        loop {
-            match ws.recv().await {
-                Some(Ok(Message::Text(text))) => {
-                    return serde_json::from_str(text.as_str()).expect("JSON");
-                }
-                Some(Ok(Message::Ping(_) | Message::Pong(_))) => {}
-                other => panic!("expected a chat event, got {other:?}"),
-            }
-        }
-    })
-    .await
-    .expect("an event in time")
-}
-
 /// Nothing arrives within `wait`.
 async fn quiet(ws: &mut Ws, wait: Duration) {
     if let Ok(event) = tokio::time::timeout(wait, next(ws)).await {
         panic!("unexpected event {event}");
     }
-}
-
-async fn send(ws: &mut Ws, value: &Value) {
-    ws.send(Message::text(value.to_string())).await.unwrap();
-}
-
-fn users(event: &Value) -> Vec<&str> {
-    event["users"]
-        .as_array()
-        .expect("users")
-        .iter()
-        .map(|u| u.as_str().unwrap())
-        .collect()
 }
 
 fn metric(server: &Server, name: &str) -> u64 {
@@ -174,16 +135,16 @@ fn metric(server: &Server, name: &str) -> u64 {
 async fn two_nodes_share_members_messages_and_directs() {
     let Some(redis) = Redis::start() else { return };
     let (a, b) = (node(&redis), node(&redis));
-    let (mut ann, welcome) = join(&a, "lobby", "ann").await;
+    let (mut ann, welcome) = join(&a, "lobby", Some("ann")).await;
     assert_eq!(users(&welcome), ["ann"]);
-    let (mut bob, welcome) = join(&b, "lobby", "bob").await;
+    let (mut bob, welcome) = join(&b, "lobby", Some("bob")).await;
     assert_eq!(users(&welcome), ["ann", "bob"], "presence across nodes");
     assert_eq!(
         next(&mut ann).await,
         json!({"type": "join", "room": "lobby", "name": "bob"})
     );
     // Names are unique across nodes.
-    let (mut ann2, welcome) = join(&b, "lobby", "ann").await;
+    let (mut ann2, welcome) = join(&b, "lobby", Some("ann")).await;
     assert_eq!(welcome["name"], "ann-2");
     assert_eq!(users(&welcome), ["ann", "bob", "ann-2"]);
     assert_eq!(next(&mut ann).await["name"], "ann-2");
@@ -238,7 +199,7 @@ async fn two_nodes_share_members_messages_and_directs() {
     );
     assert_eq!(next(&mut ann2).await["name"], "bob");
     // Its name is free again, on any node.
-    let (_bob_again, welcome) = join(&a, "lobby", "bob").await;
+    let (_bob_again, welcome) = join(&a, "lobby", Some("bob")).await;
     assert_eq!(welcome["name"], "bob");
     assert!(metric(&a, "ws_redis_up") == 1 && metric(&b, "ws_redis_up") == 1);
     assert_eq!(metric(&a, "ws_redis_publish_failures_total"), 0);
@@ -250,7 +211,7 @@ async fn one_order_per_room_on_every_node() {
     let (a, b) = (node(&redis), node(&redis));
     let mut members = Vec::new();
     for (i, server) in [&a, &b, &a, &b].into_iter().enumerate() {
-        members.push(join(server, "race", &format!("m{i}")).await.0);
+        members.push(join(server, "race", Some(&format!("m{i}"))).await.0);
     }
     // Drain the joins: member i hears 3 - i of them.
     for (i, ws) in members.iter_mut().enumerate() {
@@ -308,9 +269,9 @@ async fn members_of_a_killed_node_leave_within_the_ttl() {
     let Some(redis) = Redis::start() else { return };
     let a = node(&redis);
     let mut b = node(&redis);
-    let (mut ann, _) = join(&a, "r", "ann").await;
-    let (_carl, _) = join(&b, "r", "carl").await;
-    let (_dora, _) = join(&b, "r", "dora").await;
+    let (mut ann, _) = join(&a, "r", Some("ann")).await;
+    let (_carl, _) = join(&b, "r", Some("carl")).await;
+    let (_dora, _) = join(&b, "r", Some("dora")).await;
     for _ in 0..2 {
         assert_eq!(next(&mut ann).await["type"], "join");
     }
@@ -334,7 +295,7 @@ async fn members_of_a_killed_node_leave_within_the_ttl() {
     );
     send(&mut ann, &json!({"type": "who"})).await;
     assert_eq!(users(&next(&mut ann).await), ["ann"]);
-    let (_carl_again, welcome) = join(&a, "r", "carl").await;
+    let (_carl_again, welcome) = join(&a, "r", Some("carl")).await;
     assert_eq!(welcome["name"], "carl", "the name is free again");
     assert_eq!(metric(&a, "ws_redis_reaped_total"), 2);
 }
@@ -345,8 +306,8 @@ async fn redis_restart_degrades_then_delivery_resumes() {
         return;
     };
     let (a, b) = (node(&redis), node(&redis));
-    let (mut ann, _) = join(&a, "r", "ann").await;
-    let (mut bob, _) = join(&b, "r", "bob").await;
+    let (mut ann, _) = join(&a, "r", Some("ann")).await;
+    let (mut bob, _) = join(&b, "r", Some("bob")).await;
     assert_eq!(next(&mut ann).await["name"], "bob");
 
     redis.kill();
@@ -354,7 +315,7 @@ async fn redis_restart_degrades_then_delivery_resumes() {
     wait_health(&b, "degraded: redis unavailable");
     assert_eq!(metric(&a, "ws_redis_up"), 0);
     // Local rooms keep working: a newcomer on A, messages on A.
-    let (mut amy, welcome) = join(&a, "r", "amy").await;
+    let (mut amy, welcome) = join(&a, "r", Some("amy")).await;
     assert_eq!(users(&welcome), ["ann", "amy"], "only A's members now");
     assert_eq!(next(&mut ann).await["name"], "amy");
     send(&mut ann, &json!({"type": "message", "text": "still here"})).await;

@@ -3,6 +3,8 @@
 //! the tests check the wire, not our understanding of it.
 #![allow(dead_code, unreachable_pub)] // each test file uses a different part
 
+pub mod chat;
+
 use std::io::{BufRead, BufReader, Read, Write};
 use std::net::{SocketAddr, TcpStream};
 use std::process::{Child, Command, Stdio};
