@@ -97,8 +97,12 @@ pub(crate) struct Inner<S> {
     /// The waker the armed timer was last polled with: while it is the
     /// same and the deadline is ahead, the timer need not be polled again.
     timer_waker: Option<Waker>,
-    /// When bytes last arrived from the peer.
+    /// When bytes last arrived from the peer (as of the last timer check).
     last_rx: Instant,
+    /// Bytes arrived since `last_rx` was last set: one clock read per
+    /// received message instead of two (clock reads were 3 % of the
+    /// server's CPU time under echo load, perf).
+    received: bool,
     /// When we last sent a keepalive Ping.
     last_ping: Option<Instant>,
     /// The keepalive Ping waiting for its Pong: its payload and send time.
@@ -151,6 +155,7 @@ impl<S> Inner<S> {
             timer_at: None,
             timer_waker: None,
             last_rx: Instant::now(),
+            received: false,
             last_ping: None,
             ping_outstanding: None,
             ping_counter: 0,
@@ -210,7 +215,7 @@ impl<S> Inner<S> {
     /// Arms the timer for `at` (unless it already fires earlier) and polls
     /// it; `true` if it fired. A timer that fires early is simply re-armed
     /// by the next call, so pushing a deadline back costs nothing.
-    fn poll_timer(&mut self, cx: &mut Context<'_>, at: Instant) -> bool {
+    fn poll_timer(&mut self, cx: &mut Context<'_>, at: Instant, now: Instant) -> bool {
         if self.timer_at.is_none_or(|armed| armed > at) {
             match &mut self.timer {
                 Some(timer) => timer.as_mut().reset(at),
@@ -223,7 +228,7 @@ impl<S> Inner<S> {
                 .timer_waker
                 .as_ref()
                 .is_some_and(|w| w.will_wake(cx.waker()))
-            && Instant::now() < armed
+            && now < armed
         {
             // Armed, not due, and already registered to wake this task:
             // polling it again would only re-register (a quarter of a
@@ -253,10 +258,11 @@ impl<S> Inner<S> {
             return false;
         };
         loop {
-            if Instant::now() >= deadline {
+            let now = Instant::now();
+            if now >= deadline {
                 return true;
             }
-            if !self.poll_timer(cx, deadline) {
+            if !self.poll_timer(cx, deadline, now) {
                 return false;
             }
         }
@@ -385,7 +391,7 @@ impl<S: AsyncRead + AsyncWrite + Unpin> Inner<S> {
             // ANCHOR_END: read_steps
             match event {
                 Ok(Some(event)) => {
-                    // `last_rx` was set when these bytes were read.
+                    // `last_rx` follows from `received` at the next timer check.
                     let message = match event {
                         Event::Text(text) => Message::Text(text),
                         Event::Binary(data) => Message::Binary(data),
@@ -451,6 +457,11 @@ impl<S: AsyncRead + AsyncWrite + Unpin> Inner<S> {
             // ANCHOR: timers
             // 3. Timers.
             let now = Instant::now();
+            if std::mem::take(&mut self.received) {
+                // Bytes arrived since the last look at the clock; the
+                // message they carried may already have been handed out.
+                self.last_rx = now;
+            }
             if self.close_deadline.is_some_and(|d| now >= d) {
                 // RFC 6455 §7.1.1 lets an endpoint drop a connection whose
                 // closing handshake stalls.
@@ -480,7 +491,7 @@ impl<S: AsyncRead + AsyncWrite + Unpin> Inner<S> {
                 }
             }
             if let Some(at) = self.next_deadline()
-                && self.poll_timer(cx, at)
+                && self.poll_timer(cx, at, now)
             {
                 continue;
             }
@@ -493,7 +504,8 @@ impl<S: AsyncRead + AsyncWrite + Unpin> Inner<S> {
             // 4. Read.
             match self.poll_read_some(&mut io) {
                 Poll::Ready(Ok(0)) => self.conn.receive_eof(),
-                Poll::Ready(Ok(_)) => self.last_rx = Instant::now(),
+                // The clock is read once, in step 3 (see `received`).
+                Poll::Ready(Ok(_)) => self.received = true,
                 Poll::Ready(Err(e)) => {
                     tracing::debug!(error = %e, "read failed");
                     self.begin_end(Ending {
