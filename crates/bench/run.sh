@@ -12,4 +12,4 @@ cd "$(dirname "$0")/../.."
 # 10 000 idle connections need as many descriptors on each side.
 ulimit -n "$(ulimit -Hn)" 2>/dev/null || true
 cargo build --release --quiet -p ws-server -p ws-bench --bins
-exec target/release/ws-bench compare "$@"
+exec "${CARGO_TARGET_DIR:-target}/release/ws-bench" compare "$@"
