@@ -453,12 +453,14 @@ impl<'a> Session<'a> {
             shared,
             started,
         } = self;
-        shared.metrics.closed(code);
+        // The gauge drops before the close is counted, so whoever sees the
+        // close in /metrics also sees the connection gone.
         shared
             .metrics
             .open_connections
-            .fetch_sub(1, Ordering::Relaxed);
+            .fetch_sub(1, Ordering::Release);
         shared.websockets.fetch_sub(1, Ordering::AcqRel);
+        shared.metrics.closed(code);
         let duration_ms = u64::try_from(started.elapsed().as_millis()).unwrap_or(u64::MAX);
         info!(%peer, path, code, duration_ms, "websocket closed");
     }

@@ -87,6 +87,14 @@ impl Metrics {
 
     /// The Prometheus text exposition of every counter.
     pub fn render(&self) -> String {
+        // Snapshot the closes first: a connection's gauge is decremented
+        // before its close is counted, so every close seen here is also
+        // reflected in the gauges read below (the lock orders the two).
+        let closes = self
+            .closes
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .clone();
         let mut out = String::new();
         let mut metric = |name: &str, kind: &str, help: &str, value: u64| {
             let _ = writeln!(
@@ -224,11 +232,7 @@ impl Metrics {
         }
         out.push_str("# HELP ws_closes_total Closed WebSockets by close code (1006: without a Close frame).\n");
         out.push_str("# TYPE ws_closes_total counter\n");
-        let closes = self
-            .closes
-            .lock()
-            .unwrap_or_else(std::sync::PoisonError::into_inner);
-        for (code, count) in closes.iter() {
+        for (code, count) in &closes {
             let _ = writeln!(out, "ws_closes_total{{code=\"{code}\"}} {count}");
         }
         out
