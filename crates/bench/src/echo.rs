@@ -21,6 +21,9 @@ use std::time::{Duration, Instant};
 use serde_json::json;
 use ws_frame::OpCode;
 
+use ws_frame::deflate::DeflateConfig;
+use ws_tokio::{Config, ConnectOptions, MaybeTlsStream, Message, WebSocket};
+
 use crate::procfs;
 use crate::raw::{self, RawClient};
 use crate::stats::{Latencies, human};
@@ -36,6 +39,10 @@ pub struct Options {
     pub size: usize,
     /// Text instead of binary messages (exercises UTF-8 validation).
     pub text: bool,
+    /// Negotiate permessage-deflate (RFC 7692) and send chat-like JSON text,
+    /// through the `ws-tokio` client: both sides compress and inflate every
+    /// message, so the server's CPU per echo includes compression.
+    pub deflate: bool,
     /// Warm-up before measuring.
     pub warmup: Duration,
     /// Length of the measured window.
@@ -176,29 +183,15 @@ async fn run_async(options: &Options) -> std::io::Result<Report> {
     let shared = Arc::new(Shared::default());
 
     // Open every connection and check one echo byte for byte first.
-    let mut clients = Vec::with_capacity(options.conns);
-    for _ in 0..options.conns {
-        let mut client = RawClient::connect(&options.url).await?;
-        client
-            .send_raw(&raw::masked_frame(opcode, &payload))
-            .await?;
-        let (got, data) = client.read_message().await?;
-        if got != opcode || data != payload {
-            return Err(std::io::Error::other(
-                "the first echo differs from what was sent",
-            ));
-        }
-        clients.push(client);
-    }
-
     let mut tasks = Vec::with_capacity(options.conns);
-    for client in clients {
-        let frame = raw::masked_frame(opcode, &payload);
+    for _ in 0..options.conns {
+        let conn = if options.deflate {
+            Conn::deflate(&options.url, options.size).await?
+        } else {
+            Conn::raw(&options.url, opcode, &payload).await?
+        };
         let shared = Arc::clone(&shared);
-        let len = options.size;
-        tasks.push(tokio::spawn(async move {
-            connection(client, frame, opcode, len, &shared).await
-        }));
+        tasks.push(tokio::spawn(async move { connection(conn, &shared).await }));
     }
 
     // The clock: warm-up, measured window, stop.
@@ -265,14 +258,156 @@ async fn run_async(options: &Options) -> std::io::Result<Report> {
     })
 }
 
+/// One load connection of either kind.
+enum Conn {
+    /// The lean raw client, with its masked frame built once.
+    Raw {
+        client: RawClient,
+        frame: Vec<u8>,
+        opcode: OpCode,
+        len: usize,
+    },
+    /// A `ws-tokio` client with permessage-deflate negotiated.
+    Deflate {
+        ws: WebSocket<MaybeTlsStream>,
+        message: Message,
+    },
+}
+
+impl Conn {
+    /// Opens a raw connection and checks one echo byte for byte.
+    async fn raw(url: &str, opcode: OpCode, payload: &[u8]) -> std::io::Result<Self> {
+        let mut client = RawClient::connect(url).await?;
+        let frame = raw::masked_frame(opcode, payload);
+        client.send_raw(&frame).await?;
+        let (got, data) = client.read_message().await?;
+        if got != opcode || data != payload {
+            return Err(std::io::Error::other(
+                "the first echo differs from what was sent",
+            ));
+        }
+        Ok(Self::Raw {
+            client,
+            frame,
+            opcode,
+            len: payload.len(),
+        })
+    }
+
+    /// Opens a connection that offers permessage-deflate, fails if the
+    /// server declines it, and checks one echo byte for byte.
+    async fn deflate(url: &str, size: usize) -> std::io::Result<Self> {
+        let options = ConnectOptions {
+            config: Config {
+                deflate: Some(DeflateConfig::default()),
+                ..Config::default()
+            },
+            ..ConnectOptions::default()
+        };
+        let (ws, response) = ws_tokio::connect_with(url, options)
+            .await
+            .map_err(std::io::Error::other)?;
+        if !response
+            .extensions()
+            .iter()
+            .any(|e| e.name == "permessage-deflate")
+        {
+            return Err(std::io::Error::other(
+                "the server declined permessage-deflate",
+            ));
+        }
+        let mut conn = Self::Deflate {
+            ws,
+            message: Message::text(chat_text(size)),
+        };
+        conn.round_trip(true).await?;
+        Ok(conn)
+    }
+
+    /// Sends the message and waits for its echo; `exact` compares every
+    /// byte, otherwise the kind and length.
+    async fn round_trip(&mut self, exact: bool) -> std::io::Result<()> {
+        match self {
+            Self::Raw {
+                client,
+                frame,
+                opcode,
+                len,
+            } => {
+                client.send_raw(frame).await?;
+                client.read_echo(*opcode, *len).await
+            }
+            Self::Deflate { ws, message } => {
+                ws.send(message.clone())
+                    .await
+                    .map_err(std::io::Error::other)?;
+                loop {
+                    match ws.recv().await {
+                        Some(Ok(echo)) if echo.is_data() => {
+                            let same = if exact {
+                                echo == *message
+                            } else {
+                                echo.is_text() && echo.len() == message.len()
+                            };
+                            return if same {
+                                Ok(())
+                            } else {
+                                Err(std::io::Error::other("the echo differs"))
+                            };
+                        }
+                        Some(Ok(_)) => {}
+                        Some(Err(e)) => return Err(std::io::Error::other(e)),
+                        None => return Err(std::io::Error::other("closed by the server")),
+                    }
+                }
+            }
+        }
+    }
+}
+
+/// Chat-like JSON lines, `size` bytes of UTF-8: compressible the way real
+/// chat traffic is (repeated keys and names, varying text), not trivially.
+fn chat_text(size: usize) -> String {
+    const WORDS: [&str; 12] = [
+        "hello",
+        "websocket",
+        "frames",
+        "compress",
+        "the",
+        "window",
+        "déjà",
+        "vu",
+        "message",
+        "room",
+        "naïve",
+        "ok",
+    ];
+    let mut text = String::with_capacity(size + 128);
+    let mut i = 0usize;
+    while text.len() < size {
+        let words: Vec<&str> = (0..6)
+            .map(|k| WORDS[(i * 7 + k * 5) % WORDS.len()])
+            .collect();
+        text.push_str(&format!(
+            r#"{{"type":"message","room":"lobby","from":"user-{}","text":"{} #{i}","ts":{}}}"#,
+            i % 50,
+            words.join(" "),
+            1_700_000_000_000u64 + i as u64 * 37,
+        ));
+        text.push('\n');
+        i += 1;
+    }
+    // Cut back to `size` bytes at a character boundary.
+    let mut end = size.min(text.len());
+    while !text.is_char_boundary(end) {
+        end -= 1;
+    }
+    text.truncate(end);
+    text
+}
+
 /// One connection: send, wait for the echo, record, until told to stop.
-async fn connection(
-    mut client: RawClient,
-    frame: Vec<u8>,
-    opcode: OpCode,
-    len: usize,
-    shared: &Shared,
-) -> std::io::Result<Latencies> {
+async fn connection(mut conn: Conn, shared: &Shared) -> std::io::Result<Latencies> {
     let mut latencies = Latencies::default();
     loop {
         let phase = shared.phase.load(Ordering::Acquire);
@@ -280,8 +415,7 @@ async fn connection(
             return Ok(latencies);
         }
         let sent = Instant::now();
-        client.send_raw(&frame).await?;
-        client.read_echo(opcode, len).await?;
+        conn.round_trip(false).await?;
         let rtt = sent.elapsed();
         shared.total.fetch_add(1, Ordering::Relaxed);
         // Count an echo in the window if it was sent inside it.

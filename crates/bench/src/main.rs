@@ -72,6 +72,9 @@ enum Cmd {
         /// Send text messages (UTF-8 validated by the server) instead of binary.
         #[arg(long)]
         text: bool,
+        /// Negotiate permessage-deflate and send chat-like JSON text (compressed echo).
+        #[arg(long)]
+        deflate: bool,
         /// Warm-up seconds (not measured).
         #[arg(long, default_value = "1", value_parser = seconds)]
         warmup: Duration,
@@ -189,6 +192,7 @@ fn main() -> ExitCode {
             conns,
             size,
             text,
+            deflate,
             warmup,
             duration,
             server_pid,
@@ -201,6 +205,7 @@ fn main() -> ExitCode {
                 conns,
                 size,
                 text,
+                deflate,
                 warmup,
                 duration,
                 server_pid,
