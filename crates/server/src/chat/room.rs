@@ -336,15 +336,7 @@ impl Rooms {
         let id = self.ids.fetch_add(1, Relaxed);
         let (inbox, outbox) = Inbox::new();
         let kick = Arc::new(Notify::new());
-        loop {
-            let room = self.get_or_make(room, metrics);
-            let mut state = lock(&room.state);
-            if state.closed {
-                // Its last member is leaving; it is removed in a moment.
-                drop(state);
-                self.forget(&room, metrics);
-                continue;
-            }
+        self.with_live_room(room, metrics, |room, state| {
             let name = state.unique_name(base);
             let seq = state.next_seq;
             state.next_seq += 1;
@@ -386,12 +378,36 @@ impl Rooms {
                 }
             }
             state.drop_slow(&room.name, slow, metrics);
-            drop(state);
-            return Joined {
-                membership: Membership { room, id, name },
+            Joined {
+                membership: Membership {
+                    room: Arc::clone(room),
+                    id,
+                    name,
+                },
                 outbox,
                 kicked: kick,
-            };
+            }
+        })
+    }
+
+    /// Runs `f` on the room called `room` (made if need be) with its state
+    /// locked. A room found closed is on its way out (its last member is
+    /// leaving): it is forgotten and a fresh one is made in its place.
+    fn with_live_room<T>(
+        &self,
+        room: &str,
+        metrics: &Metrics,
+        f: impl FnOnce(&Arc<Room>, &mut State) -> T,
+    ) -> T {
+        loop {
+            let live = self.get_or_make(room, metrics);
+            let mut state = lock(&live.state);
+            if state.closed {
+                drop(state);
+                self.forget(&live, metrics);
+                continue;
+            }
+            return f(&live, &mut state);
         }
     }
 
@@ -412,14 +428,7 @@ impl Rooms {
         let id = self.ids.fetch_add(1, Relaxed);
         let (inbox, outbox) = Inbox::new();
         let kick = Arc::new(Notify::new());
-        loop {
-            let room = self.get_or_make(room, metrics);
-            let mut state = lock(&room.state);
-            if state.closed {
-                drop(state);
-                self.forget(&room, metrics);
-                continue;
-            }
+        self.with_live_room(room, metrics, |room, state| {
             state.pending.insert(
                 id,
                 Waiting {
@@ -428,14 +437,13 @@ impl Rooms {
                     events: Vec::new(),
                 },
             );
-            drop(state);
-            return PendingJoin {
-                room,
+            PendingJoin {
+                room: Arc::clone(room),
                 id,
                 outbox,
                 kicked: kick,
-            };
-        }
+            }
+        })
     }
 
     /// Makes a pending joiner a member called `name`, whose `join` had
