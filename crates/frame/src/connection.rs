@@ -305,7 +305,14 @@ impl Connection {
     /// Hands bytes received from the peer to the connection. They are decoded
     /// by [`Connection::poll_event`].
     pub fn receive(&mut self, data: &[u8]) {
-        if !self.read_done {
+        if self.read_done {
+            return;
+        }
+        if self.inbuf.capacity() == 0 {
+            // An idle connection holds no buffer (see `read_buf`): one
+            // exact-size copy, without the growth logic of `reserve`.
+            self.inbuf = BytesMut::from(data);
+        } else {
             self.inbuf.extend_from_slice(data);
         }
     }
@@ -347,6 +354,11 @@ impl Connection {
     // ANCHOR: poll_event
     pub fn poll_event(&mut self) -> Result<Option<Event>, Error> {
         if self.read_done {
+            return Ok(None);
+        }
+        if self.inbuf.is_empty() && !self.eof && matches!(self.read, ReadState::Header) {
+            // Nothing to decode: the common case of an IO layer asking
+            // before it reads.
             return Ok(None);
         }
         match self.decode() {

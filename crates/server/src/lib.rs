@@ -19,6 +19,7 @@
 mod chat;
 pub mod metrics;
 pub mod options;
+mod shutdown;
 mod tls;
 
 use std::future::Future;
@@ -30,10 +31,12 @@ use std::time::{Duration, Instant};
 
 use tokio::io::{AsyncRead, AsyncWrite, AsyncWriteExt};
 use tokio::net::{TcpListener, TcpStream};
-use tokio::sync::{Notify, watch};
+use tokio::sync::Notify;
 use tracing::{debug, info, warn};
 use ws_handshake::Request;
 use ws_tokio::{Accept, CloseCode, Message, WebSocket};
+
+use crate::shutdown::Shutdown;
 
 pub use metrics::Metrics;
 pub use options::Options;
@@ -50,8 +53,8 @@ struct Shared {
     options: Options,
     config: ws_tokio::Config,
     metrics: Metrics,
-    /// Becomes `true` when the server shuts down.
-    shutdown: watch::Receiver<bool>,
+    /// Set when the server shuts down.
+    shutdown: Shutdown,
     /// WebSockets counted against `--max-connections`.
     websockets: AtomicUsize,
     /// Connection tasks still running (HTTP or WebSocket).
@@ -68,7 +71,6 @@ pub struct Server {
     listener: TcpListener,
     tls: Option<tokio_rustls::TlsAcceptor>,
     shared: Arc<Shared>,
-    shutdown: watch::Sender<bool>,
     /// With `--redis`: slow consumers' leaves, for the layer's task.
     dropped: Option<tokio::sync::mpsc::UnboundedReceiver<chat::Dropped>>,
 }
@@ -117,12 +119,11 @@ impl Server {
             }
         };
         let listener = TcpListener::bind(options.listen).await?;
-        let (shutdown, shutdown_rx) = watch::channel(false);
         let shared = Arc::new(Shared {
             config: options.socket_config(),
             options,
             metrics,
-            shutdown: shutdown_rx,
+            shutdown: Shutdown::default(),
             websockets: AtomicUsize::new(0),
             tasks: AtomicUsize::new(0),
             tasks_done: Notify::new(),
@@ -133,7 +134,6 @@ impl Server {
             listener,
             tls,
             shared,
-            shutdown,
             dropped,
         })
     }
@@ -166,7 +166,6 @@ impl Server {
             listener,
             tls,
             shared,
-            shutdown: trigger,
             dropped,
         } = self;
         // The Redis layer's tasks run until the end, so that members
@@ -203,7 +202,7 @@ impl Server {
         // ANCHOR_END: accept_loop
         drop(listener);
         info!(open = shared.tasks.load(Ordering::Acquire), "shutting down");
-        let _ = trigger.send(true);
+        shared.shutdown.trigger();
         let drained = tokio::time::timeout(SHUTDOWN_GRACE, async {
             loop {
                 let done = shared.tasks_done.notified();
@@ -266,13 +265,12 @@ where
     // Limit violations and timeouts are answered (400/431) inside
     // read_request. A connection still without a request when the server
     // shuts down (a browser's idle preconnect) is just dropped.
-    let mut shutdown = shared.shutdown.clone();
     // The handshake futures are boxed so that they are freed once the
     // connection is upgraded: what stays in the task for the life of a
     // WebSocket is only the echo or chat loop (idle memory per connection).
     let read = tokio::select! {
         read = Box::pin(ws_tokio::read_request(&mut stream, &shared.config)) => read,
-        () = until_shutdown(&mut shutdown) => return,
+        () = shared.shutdown.wait() => return,
     };
     let (request, leftover) = match read {
         Ok(parts) => parts,
@@ -474,20 +472,21 @@ async fn echo<S>(ws: &mut WebSocket<S>, shared: &Shared) -> u16
 where
     S: AsyncRead + AsyncWrite + Unpin + Send + 'static,
 {
-    let mut shutdown_rx = shared.shutdown.clone();
-    // One shutdown future for the whole connection: creating, registering
-    // and dropping a new one per message cost about 240 instructions of
-    // the ~5 600 per echo (callgrind).
-    let shutdown = until_shutdown(&mut shutdown_rx);
-    tokio::pin!(shutdown);
+    // One shutdown future for the whole connection: it registers once, and
+    // each later poll is one atomic load (see the `shutdown` module).
+    let mut shutdown = shared.shutdown.wait();
     loop {
         // `recv` is cancel-safe, so losing the race to shutdown loses nothing.
+        // `biased`: polled in order, which spares a random number per poll;
+        // the shutdown check first, so a peer that keeps sending cannot
+        // keep its connection from noticing the shutdown.
         let message = tokio::select! {
-            message = ws.recv() => message,
+            biased;
             () = &mut shutdown => {
                 let _ = ws.close(CloseCode::GOING_AWAY, "server shutting down").await;
                 return CloseCode::GOING_AWAY.0;
             }
+            message = ws.recv() => message,
         };
         match message {
             Some(Ok(message @ (Message::Text(_) | Message::Binary(_)))) => {
@@ -508,9 +507,3 @@ where
     }
 }
 // ANCHOR_END: echo
-
-/// Completes once the server starts shutting down.
-async fn until_shutdown(shutdown: &mut watch::Receiver<bool>) {
-    // An error means the server is gone: that is a shutdown too.
-    let _ = shutdown.wait_for(|down| *down).await;
-}

@@ -9,9 +9,10 @@
 //!   ┌──────────────────────────────────┐          ┌────────────────────────────────┐
 //!   │ 1. write out queued bytes        │          │ queue(msg) → Connection        │
 //!   │ 2. Connection::poll_event        │          │ write queued bytes (vectored)  │
-//!   │ 3. timers: close / idle / ping   │          │ until ≤ high-water (or empty)  │
-//!   │ 4. read into Connection::read_buf│          └────────────────────────────────┘
-//!   │ (2 and 4 pause while the Pongs   │
+//!   │ 3. read into Connection::read_buf│          │ until ≤ high-water (or empty)  │
+//!   │ 4. nothing to read: timers       │          └────────────────────────────────┘
+//!   │    (close / idle / ping), sleep  │
+//!   │ (2 and 3 pause while the Pongs   │
 //!   │  we owe exceed the high-water)   │
 //!   └──────────────────────────────────┘
 //!           │ Close received / protocol error / EOF / timeout
@@ -212,6 +213,20 @@ impl<S> Inner<S> {
         self.wakers.wake_writer();
     }
 
+    /// Runs `f` with the context the transport is polled with, whose waker
+    /// wakes both tasks (see the `waker` module). The waker is moved out
+    /// and back instead of cloned: two atomic operations less per call.
+    fn with_io<R>(&mut self, f: impl FnOnce(&mut Self, &mut Context<'_>) -> R) -> R {
+        let mut waker = std::mem::replace(&mut self.io_waker, Waker::noop().clone());
+        if waker.will_wake(Waker::noop()) {
+            // A panic inside `f` left the placeholder behind.
+            waker = Waker::from(Arc::clone(&self.wakers));
+        }
+        let result = f(self, &mut Context::from_waker(&waker));
+        self.io_waker = waker;
+        result
+    }
+
     /// Arms the timer for `at` (unless it already fires earlier) and polls
     /// it; `true` if it fired. A timer that fires early is simply re-armed
     /// by the next call, so pushing a deadline back costs nothing.
@@ -324,13 +339,20 @@ impl<S: AsyncRead + AsyncWrite + Unpin> Inner<S> {
         cx: &mut Context<'_>,
     ) -> Poll<Option<Result<Message, Error>>> {
         self.wakers.register_reader(cx.waker());
-        let io_waker = self.io_waker.clone();
-        let mut io = Context::from_waker(&io_waker);
+        self.with_io(|this, io| this.poll_recv_io(cx, io))
+    }
+
+    /// [`Inner::poll_recv`], with `io` the context to poll the transport with.
+    fn poll_recv_io(
+        &mut self,
+        cx: &mut Context<'_>,
+        io: &mut Context<'_>,
+    ) -> Poll<Option<Result<Message, Error>>> {
         loop {
             match self.phase {
                 Phase::Done => return Poll::Ready(None),
                 Phase::Ending => {
-                    ready!(self.poll_ending(cx, &mut io));
+                    ready!(self.poll_ending(cx, io));
                     let item = self.ending.item.take();
                     if self.ending.linger {
                         self.phase = Phase::Lingering;
@@ -347,9 +369,9 @@ impl<S: AsyncRead + AsyncWrite + Unpin> Inner<S> {
                 Phase::Lingering => {
                     let expired = self.poll_close_deadline(cx);
                     if !expired {
-                        ready!(self.poll_drain(&mut io));
+                        ready!(self.poll_drain(io));
                     }
-                    let _ = self.poll_shutdown(&mut io);
+                    let _ = self.poll_shutdown(io);
                     self.phase = Phase::Done;
                     self.release();
                     continue;
@@ -362,6 +384,12 @@ impl<S: AsyncRead + AsyncWrite + Unpin> Inner<S> {
             if self.conn.state() == State::Closing && self.close_deadline.is_none() {
                 self.close_deadline = Some(Instant::now() + self.config.close_timeout);
             }
+            // While a closing handshake runs, its deadline is checked on
+            // every turn: a peer that keeps sending data instead of its
+            // Close must not postpone it (step 4 runs only when idle).
+            if self.close_deadline.is_some() && self.poll_timers(cx) {
+                continue;
+            }
 
             // ANCHOR: read_steps
             // 1. Write out whatever is queued: an automatic Pong or Close
@@ -369,7 +397,7 @@ impl<S: AsyncRead + AsyncWrite + Unpin> Inner<S> {
             if self.conn.transmit_len() > 0 {
                 // A write error is not the reader's to report: the read side
                 // sees the broken connection by itself.
-                let _ = self.poll_write_queue(&mut io, 0);
+                let _ = self.poll_write_queue(io, 0);
             }
 
             // Backpressure: once the bytes the reader caused (Pongs) exceed
@@ -421,7 +449,7 @@ impl<S: AsyncRead + AsyncWrite + Unpin> Inner<S> {
                     };
                     if self.conn.transmit_len() > 0 {
                         // Send the automatic Pong now, not on the next call.
-                        let _ = self.poll_write_queue(&mut io, 0);
+                        let _ = self.poll_write_queue(io, 0);
                     }
                     return Poll::Ready(Some(Ok(message)));
                 }
@@ -454,72 +482,100 @@ impl<S: AsyncRead + AsyncWrite + Unpin> Inner<S> {
             }
             // ANCHOR_END: protocol_error
 
-            // ANCHOR: timers
-            // 3. Timers.
-            let now = Instant::now();
-            if std::mem::take(&mut self.received) {
-                // Bytes arrived since the last look at the clock; the
-                // message they carried may already have been handed out.
-                self.last_rx = now;
-            }
-            if self.close_deadline.is_some_and(|d| now >= d) {
-                // RFC 6455 §7.1.1 lets an endpoint drop a connection whose
-                // closing handshake stalls.
-                tracing::debug!("the peer did not answer our Close in time");
-                self.begin_end(Ending {
-                    item: Some(Err(Error::Timeout)),
-                    shutdown_late: true,
-                    ..Ending::default()
-                });
-                continue;
-            }
-            if self.conn.state() == State::Open {
-                if let Some(idle) = self.config.idle_timeout
-                    && now >= self.last_rx + idle
-                {
-                    tracing::debug!("idle timeout");
-                    // RFC 6455 §7.4.1: 1001 "an endpoint is 'going away'".
-                    let _ = self.conn.close(CloseCode::GOING_AWAY, "idle timeout");
-                    self.close_deadline = Some(now + self.config.close_timeout);
-                    continue;
+            // 3. Read. More bytes: decode them first (step 2 again).
+            if !blocked {
+                match self.poll_read_some(io) {
+                    Poll::Ready(Ok(0)) => {
+                        self.conn.receive_eof();
+                        continue;
+                    }
+                    // The clock is read once, in step 4 (see `received`).
+                    Poll::Ready(Ok(_)) => {
+                        self.received = true;
+                        continue;
+                    }
+                    Poll::Ready(Err(e)) => {
+                        tracing::debug!(error = %e, "read failed");
+                        self.begin_end(Ending {
+                            item: Some(Err(Error::Io(e))),
+                            ..Ending::default()
+                        });
+                        continue;
+                    }
+                    Poll::Pending => {}
                 }
-                if let Some(interval) = self.config.keepalive_interval
-                    && now >= self.keepalive_due(interval)
-                {
-                    self.send_keepalive_ping(now);
-                    continue;
-                }
-            }
-            if let Some(at) = self.next_deadline()
-                && self.poll_timer(cx, at, now)
-            {
-                continue;
             }
 
-            if blocked {
-                return Poll::Pending;
+            // 4. Nothing more to read: look at the timers, once per wait
+            //    rather than once per message, then sleep.
+            if self.poll_timers(cx) {
+                continue;
             }
-
-            // ANCHOR_END: timers
-            // 4. Read.
-            match self.poll_read_some(&mut io) {
-                Poll::Ready(Ok(0)) => self.conn.receive_eof(),
-                // The clock is read once, in step 3 (see `received`).
-                Poll::Ready(Ok(_)) => self.received = true,
-                Poll::Ready(Err(e)) => {
-                    tracing::debug!(error = %e, "read failed");
-                    self.begin_end(Ending {
-                        item: Some(Err(Error::Io(e))),
-                        ..Ending::default()
-                    });
-                }
-                Poll::Pending => {
-                    self.shrink_if_idle();
-                    return Poll::Pending;
-                }
+            if !blocked {
+                self.shrink_if_idle();
             }
+            return Poll::Pending;
         }
     }
+
+    // ANCHOR: timers
+    /// Runs the deadlines that are due: the closing handshake's, the idle
+    /// timeout, the keepalive Ping; arms the timer for the next one. `true`
+    /// if one of them changed the state (the caller loops again).
+    fn poll_timers(&mut self, cx: &mut Context<'_>) -> bool {
+        let now = Instant::now();
+        if std::mem::take(&mut self.received) {
+            // Bytes arrived since the last look at the clock; the
+            // message they carried may already have been handed out.
+            self.last_rx = now;
+        }
+        if self.close_deadline.is_none()
+            && self.timer_at.is_some_and(|armed| now < armed)
+            && self
+                .timer_waker
+                .as_ref()
+                .is_some_and(|w| w.will_wake(cx.waker()))
+        {
+            // The armed timer is ahead and will wake this task. Without a
+            // closing deadline, deadlines only move later (the idle and
+            // keepalive ones follow the last byte received and the last
+            // Ping sent), and the timer is never armed later than the
+            // earliest: nothing is due yet. (Computing the three deadlines
+            // for every message was 2 % of a small echo's instructions.)
+            return false;
+        }
+        if self.close_deadline.is_some_and(|d| now >= d) {
+            // RFC 6455 §7.1.1 lets an endpoint drop a connection whose
+            // closing handshake stalls.
+            tracing::debug!("the peer did not answer our Close in time");
+            self.begin_end(Ending {
+                item: Some(Err(Error::Timeout)),
+                shutdown_late: true,
+                ..Ending::default()
+            });
+            return true;
+        }
+        if self.conn.state() == State::Open {
+            if let Some(idle) = self.config.idle_timeout
+                && now >= self.last_rx + idle
+            {
+                tracing::debug!("idle timeout");
+                // RFC 6455 §7.4.1: 1001 "an endpoint is 'going away'".
+                let _ = self.conn.close(CloseCode::GOING_AWAY, "idle timeout");
+                self.close_deadline = Some(now + self.config.close_timeout);
+                return true;
+            }
+            if let Some(interval) = self.config.keepalive_interval
+                && now >= self.keepalive_due(interval)
+            {
+                self.send_keepalive_ping(now);
+                return true;
+            }
+        }
+        self.next_deadline()
+            .is_some_and(|at| self.poll_timer(cx, at, now))
+    }
+    // ANCHOR_END: timers
 
     /// Runs the remaining steps of [`Ending`].
     fn poll_ending(&mut self, cx: &mut Context<'_>, io: &mut Context<'_>) -> Poll<()> {
@@ -633,15 +689,21 @@ impl<S: AsyncRead + AsyncWrite + Unpin> Inner<S> {
             if self.write_failed || self.shutdown {
                 return Poll::Ready(Err(Error::Closed));
             }
-            let written = if self.stream.is_write_vectored() {
-                let mut slices = [IoSlice::new(&[]); MAX_IOVECS];
-                let n = self.conn.transmit_chunks(&mut slices);
-                Pin::new(&mut self.stream).poll_write_vectored(io, &slices[..n])
-            } else {
-                let mut slices = [IoSlice::new(&[])];
-                self.conn.transmit_chunks(&mut slices);
-                Pin::new(&mut self.stream).poll_write(io, &slices[0])
-            };
+            let mut first = [IoSlice::new(&[])];
+            self.conn.transmit_chunks(&mut first);
+            let written =
+                if first[0].len() < self.conn.transmit_len() && self.stream.is_write_vectored() {
+                    // Several chunks (headers and payloads queued by reference):
+                    // one vectored write.
+                    let mut slices = [IoSlice::new(&[]); MAX_IOVECS];
+                    let n = self.conn.transmit_chunks(&mut slices);
+                    Pin::new(&mut self.stream).poll_write_vectored(io, &slices[..n])
+                } else {
+                    // One contiguous buffer (small messages): a plain write
+                    // spares filling the slice array (a fifth of the
+                    // user-space instructions of a small echo, callgrind).
+                    Pin::new(&mut self.stream).poll_write(io, &first[0])
+                };
             match ready!(written) {
                 Ok(0) => {
                     return Poll::Ready(Err(self.write_error(io::ErrorKind::WriteZero.into())));
@@ -711,9 +773,7 @@ impl<S: AsyncRead + AsyncWrite + Unpin> Inner<S> {
         if self.send_closed() {
             return Poll::Ready(Err(Error::Closed));
         }
-        let io_waker = self.io_waker.clone();
-        let mut io = Context::from_waker(&io_waker);
-        match self.poll_write_queue(&mut io, 0) {
+        match self.with_io(|this, io| this.poll_write_queue(io, 0)) {
             Poll::Ready(result) => Poll::Ready(result),
             Poll::Pending if self.conn.transmit_len() <= self.config.write_buffer_high_water => {
                 Poll::Ready(Ok(()))
@@ -733,9 +793,7 @@ impl<S: AsyncRead + AsyncWrite + Unpin> Inner<S> {
                 Ok(())
             });
         }
-        let io_waker = self.io_waker.clone();
-        let mut io = Context::from_waker(&io_waker);
-        self.poll_write_queue(&mut io, 0)
+        self.with_io(|this, io| this.poll_write_queue(io, 0))
     }
 
     /// Waits (as the writer) until the reader has finished the closing
@@ -755,9 +813,7 @@ impl<S: AsyncRead + AsyncWrite + Unpin> Inner<S> {
     /// Shuts the transport down at once (a closing handshake that stalled).
     pub(crate) fn poll_abort(&mut self, cx: &mut Context<'_>) -> Poll<()> {
         self.wakers.register_writer(cx.waker());
-        let io_waker = self.io_waker.clone();
-        let mut io = Context::from_waker(&io_waker);
-        self.poll_shutdown(&mut io)
+        self.with_io(Self::poll_shutdown)
     }
 }
 

@@ -7,52 +7,59 @@
 //! remembers the reader's and the writer's task wakers and wakes both:
 //! a spurious wake-up costs one poll, a lost one a hung connection.
 
-use std::sync::{Arc, Mutex, PoisonError};
+use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 use std::task::{Wake, Waker};
 
 /// The task wakers of the reading and the writing side.
 #[derive(Debug, Default)]
 pub(crate) struct TaskWakers {
-    reader: Mutex<Option<Waker>>,
-    writer: Mutex<Option<Waker>>,
+    /// One lock for both: a wake-up takes both in one go.
+    slots: Mutex<Slots>,
+}
+
+#[derive(Debug, Default)]
+struct Slots {
+    reader: Option<Waker>,
+    writer: Option<Waker>,
 }
 
 impl TaskWakers {
     /// Remembers the waker of the task that reads.
     pub(crate) fn register_reader(&self, waker: &Waker) {
-        register(&self.reader, waker);
+        register(&mut self.lock().reader, waker);
     }
 
     /// Remembers the waker of the task that writes.
     pub(crate) fn register_writer(&self, waker: &Waker) {
-        register(&self.writer, waker);
+        register(&mut self.lock().writer, waker);
     }
 
     /// Wakes the reading task, if one waits.
     pub(crate) fn wake_reader(&self) {
-        if let Some(waker) = take(&self.reader) {
+        let waker = self.lock().reader.take();
+        if let Some(waker) = waker {
             waker.wake();
         }
     }
 
     /// Wakes the writing task, if one waits.
     pub(crate) fn wake_writer(&self) {
-        if let Some(waker) = take(&self.writer) {
+        let waker = self.lock().writer.take();
+        if let Some(waker) = waker {
             waker.wake();
         }
     }
-}
 
-fn register(slot: &Mutex<Option<Waker>>, waker: &Waker) {
-    let mut slot = slot.lock().unwrap_or_else(PoisonError::into_inner);
-    match &*slot {
-        Some(current) if current.will_wake(waker) => {}
-        _ => *slot = Some(waker.clone()),
+    fn lock(&self) -> MutexGuard<'_, Slots> {
+        self.slots.lock().unwrap_or_else(PoisonError::into_inner)
     }
 }
 
-fn take(slot: &Mutex<Option<Waker>>) -> Option<Waker> {
-    slot.lock().unwrap_or_else(PoisonError::into_inner).take()
+fn register(slot: &mut Option<Waker>, waker: &Waker) {
+    match slot {
+        Some(current) if current.will_wake(waker) => {}
+        _ => *slot = Some(waker.clone()),
+    }
 }
 
 impl Wake for TaskWakers {
@@ -61,7 +68,23 @@ impl Wake for TaskWakers {
     }
 
     fn wake_by_ref(self: &Arc<Self>) {
-        self.wake_reader();
-        self.wake_writer();
+        // Taken under the lock, woken outside it: waking runs the
+        // scheduler, which must not find our lock held.
+        let (reader, writer) = {
+            let mut slots = self.lock();
+            (slots.reader.take(), slots.writer.take())
+        };
+        match (reader, writer) {
+            // One task reads and writes (an unsplit socket): wake it once.
+            (Some(reader), Some(writer)) if reader.will_wake(&writer) => reader.wake(),
+            (reader, writer) => {
+                if let Some(waker) = reader {
+                    waker.wake();
+                }
+                if let Some(waker) = writer {
+                    waker.wake();
+                }
+            }
+        }
     }
 }

@@ -194,6 +194,47 @@ async fn idle_peer_that_ignores_close_is_dropped() {
     assert!(peer.expect_eof().await);
 }
 
+/// A peer that keeps sending data instead of answering our Close cannot
+/// postpone the closing deadline: however busy the reading, the
+/// connection is dropped after `close_timeout` (RFC 6455 §7.1.1).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn flooding_peer_that_ignores_close_is_dropped() {
+    let config = Config {
+        close_timeout: Duration::from_millis(300),
+        ..Config::default()
+    };
+    let (tx, rx) = oneshot::channel();
+    let tx = std::sync::Mutex::new(Some(tx));
+    let addr = server(config, move |mut ws| {
+        let tx = tx.lock().unwrap().take().unwrap();
+        async move {
+            // Unconstrained: tokio's cooperative budget would otherwise
+            // make reads pause now and then, which hides the problem.
+            let closed = tokio::task::unconstrained(ws.close(CloseCode::NORMAL, "bye")).await;
+            let _ = tx.send(closed);
+        }
+    })
+    .await;
+    let peer = RawPeer::connect(addr, &[]).await;
+    // 64 KiB of small frames per write, as fast as the socket takes them:
+    // the server always has more to read.
+    let batch: Vec<u8> = (0..4096)
+        .flat_map(|_| client_frame(true, 0x2, &[7; 10]))
+        .collect();
+    let mut stream = peer.stream;
+    let flood = tokio::spawn(async move {
+        use tokio::io::AsyncWriteExt;
+        while stream.write_all(&batch).await.is_ok() {}
+    });
+    let result = tokio::time::timeout(SOON, rx)
+        .await
+        .expect("the closing deadline did not end the connection")
+        .unwrap();
+    assert!(matches!(result, Err(Error::Timeout)), "{result:?}");
+    // The server dropped the connection: the flood's writes fail.
+    tokio::time::timeout(SOON, flood).await.unwrap().unwrap();
+}
+
 /// A peer that disappears in the middle of a frame: an error (1006), then
 /// `None`, and no hang.
 #[tokio::test]

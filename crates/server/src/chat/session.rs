@@ -25,7 +25,7 @@ use super::ChannelLayer;
 use super::protocol::{self, Command, ErrorCode, Refusal};
 use super::ratelimit::{BURST, RATE, TokenBucket};
 use super::room::{Joined, Membership, Outbox};
-use crate::{Shared, until_shutdown};
+use crate::Shared;
 
 /// Why the writer stopped.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -257,8 +257,7 @@ where
     // Each waited on by one future for the whole connection: making (and
     // registering) new ones for every batch would cost more than the batch,
     // and the shutdown signal is shared by every connection.
-    let mut shutdown = shared.shutdown.clone();
-    let shutdown = until_shutdown(&mut shutdown);
+    let shutdown = shared.shutdown.wait();
     let reader_done = reader_done.notified();
     let kicked = kicked.notified();
     tokio::pin!(shutdown, reader_done, kicked);
