@@ -701,7 +701,7 @@ impl<S: AsyncRead + AsyncWrite + Unpin> Inner<S> {
                 } else {
                     // One contiguous buffer (small messages): a plain write
                     // spares filling the slice array (about 175 instructions,
-                    // 3 % of a small echo\'s user-space work, callgrind).
+                    // 3 % of a small echo's user-space work, callgrind).
                     Pin::new(&mut self.stream).poll_write(io, &first[0])
                 };
             match ready!(written) {
