@@ -74,6 +74,10 @@ pub struct Report {
     pub p999_us: f64,
     /// Server CPU time per echo in microseconds (NaN without a PID).
     pub server_cpu_us_per_msg: f64,
+    /// The part of it spent in user space: the library and the runtime.
+    pub server_user_us_per_msg: f64,
+    /// The part of it spent in the kernel: system calls and TCP.
+    pub server_sys_us_per_msg: f64,
     /// Server CPU use over the window, in cores (1.0: one core busy).
     pub server_cpu_cores: f64,
     /// The load generator's own CPU use over the window, in cores.
@@ -92,6 +96,8 @@ impl Report {
             "p99_us": self.p99_us,
             "p999_us": self.p999_us,
             "server_cpu_us_per_msg": nan_to_null(self.server_cpu_us_per_msg),
+            "server_user_us_per_msg": nan_to_null(self.server_user_us_per_msg),
+            "server_sys_us_per_msg": nan_to_null(self.server_sys_us_per_msg),
             "server_cpu_cores": nan_to_null(self.server_cpu_cores),
             "client_cpu_cores": self.client_cpu_cores,
         })
@@ -116,6 +122,8 @@ impl Report {
             p99_us: f("p99_us"),
             p999_us: f("p999_us"),
             server_cpu_us_per_msg: f("server_cpu_us_per_msg"),
+            server_user_us_per_msg: f("server_user_us_per_msg"),
+            server_sys_us_per_msg: f("server_sys_us_per_msg"),
             server_cpu_cores: f("server_cpu_cores"),
             client_cpu_cores: f("client_cpu_cores"),
         }
@@ -125,13 +133,15 @@ impl Report {
     pub fn summary(&self) -> String {
         format!(
             "{} msgs/s  {:.1} MB/s  rtt p50 {:.1} µs  p99 {:.1} µs  p999 {:.1} µs  \
-             server {:.2} µs CPU/echo ({:.2} cores)  client {:.2} cores  ({} echoes in {:.2} s)",
+             server {:.2} µs CPU/echo ({:.2} user + {:.2} kernel; {:.2} cores)  client {:.2} cores  ({} echoes in {:.2} s)",
             human(self.msgs_per_sec),
             self.mb_per_sec,
             self.p50_us,
             self.p99_us,
             self.p999_us,
             self.server_cpu_us_per_msg,
+            self.server_user_us_per_msg,
+            self.server_sys_us_per_msg,
             self.server_cpu_cores,
             self.client_cpu_cores,
             self.messages,
@@ -196,7 +206,7 @@ async fn run_async(options: &Options) -> std::io::Result<Report> {
 
     // The clock: warm-up, measured window, stop.
     tokio::time::sleep(options.warmup).await;
-    let cpu0 = options.server_pid.map(procfs::cpu_time).transpose()?;
+    let cpu0 = options.server_pid.map(procfs::cpu_times).transpose()?;
     let self_cpu0 = procfs::cpu_time(std::process::id())?;
     let start = Instant::now();
     shared.phase.store(MEASURE, Ordering::Release);
@@ -224,7 +234,7 @@ async fn run_async(options: &Options) -> std::io::Result<Report> {
     shared.phase.store(STOP, Ordering::Release);
     let seconds = start.elapsed().as_secs_f64();
     let messages = shared.measured.load(Ordering::Acquire);
-    let cpu1 = options.server_pid.map(procfs::cpu_time).transpose()?;
+    let cpu1 = options.server_pid.map(procfs::cpu_times).transpose()?;
     let self_cpu1 = procfs::cpu_time(std::process::id())?;
     if options.progress {
         eprintln!();
@@ -239,10 +249,14 @@ async fn run_async(options: &Options) -> std::io::Result<Report> {
         }
     }
     latencies.sort();
-    let server_cpu = match (cpu0, cpu1) {
-        (Some(a), Some(b)) => (b - a).as_secs_f64(),
-        _ => f64::NAN,
+    let (server_user, server_sys) = match (cpu0, cpu1) {
+        (Some(a), Some(b)) => {
+            let used = b - a;
+            (used.user.as_secs_f64(), used.system.as_secs_f64())
+        }
+        _ => (f64::NAN, f64::NAN),
     };
+    let server_cpu = server_user + server_sys;
     let msgs_per_sec = messages as f64 / seconds;
     Ok(Report {
         messages,
@@ -253,6 +267,8 @@ async fn run_async(options: &Options) -> std::io::Result<Report> {
         p99_us: latencies.quantile_us(0.99),
         p999_us: latencies.quantile_us(0.999),
         server_cpu_us_per_msg: server_cpu * 1e6 / messages as f64,
+        server_user_us_per_msg: server_user * 1e6 / messages as f64,
+        server_sys_us_per_msg: server_sys * 1e6 / messages as f64,
         server_cpu_cores: server_cpu / seconds,
         client_cpu_cores: (self_cpu1 - self_cpu0).as_secs_f64() / seconds,
     })
