@@ -33,8 +33,9 @@ pub struct Config {
     pub write_buffer_high_water: usize,
     /// Size of a read when nothing is buffered (at most 8 KiB are read into
     /// a stack buffer first, so an idle connection holds no read buffer at
-    /// all); a frame being received gets its full size reserved once its
-    /// header is known. Default 8 KiB.
+    /// all); the buffer of a frame being received grows as its payload
+    /// arrives, at most 64 KiB ahead of it, so a header alone cannot make
+    /// us allocate the length it announces. Default 8 KiB.
     pub read_buffer_size: usize,
     /// Send a Ping (§5.5.2) after this much silence from the peer, and
     /// measure the round trip when its Pong comes back
