@@ -273,8 +273,16 @@ async fn send<S: AsyncRead + AsyncWrite + Unpin>(
     shared: &Shared<S>,
     message: Message,
 ) -> Result<(), Error> {
-    shared.lock().queue(message)?;
-    poll_fn(|cx| shared.lock().poll_send_ready(cx)).await
+    // Queued on the first poll, under the same lock as the first write.
+    let mut message = Some(message);
+    poll_fn(|cx| {
+        let mut inner = shared.lock();
+        if let Some(message) = message.take() {
+            inner.queue(message)?;
+        }
+        inner.poll_send_ready(cx)
+    })
+    .await
 }
 
 impl<S: AsyncRead + AsyncWrite + Unpin> Stream for WebSocket<S> {
