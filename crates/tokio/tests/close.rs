@@ -6,22 +6,16 @@ mod common;
 use std::time::Duration;
 
 use common::*;
-use tokio::sync::oneshot;
 use ws_tokio::ws_frame::Event;
 use ws_tokio::{CloseCode, CloseFrame, Config, Error, Message};
 
 /// §7.1.2: the client starts; the server answers, and closes TCP first.
 #[tokio::test]
 async fn rfc6455_7_1_2_client_initiated_close() {
-    let (tx, rx) = oneshot::channel();
-    let tx = std::sync::Mutex::new(Some(tx));
-    let addr = server(Config::default(), move |mut ws| {
-        let tx = tx.lock().unwrap().take().unwrap();
-        async move {
-            let first = next(&mut ws).await;
-            let second = next(&mut ws).await;
-            tx.send((first, second.is_none())).unwrap();
-        }
+    let (addr, rx) = server_once(Config::default(), |mut ws| async move {
+        let first = next(&mut ws).await;
+        let second = next(&mut ws).await;
+        (first, second.is_none())
     })
     .await;
     let mut ws = client(addr, Config::default()).await;
@@ -45,14 +39,9 @@ async fn rfc6455_7_1_2_client_initiated_close() {
 /// The server starts; the client sees the Close once, then `None`.
 #[tokio::test]
 async fn server_initiated_close() {
-    let (tx, rx) = oneshot::channel();
-    let tx = std::sync::Mutex::new(Some(tx));
-    let addr = server(Config::default(), move |mut ws| {
-        let tx = tx.lock().unwrap().take().unwrap();
-        async move {
-            let result = ws.close(CloseCode::GOING_AWAY, "restart").await;
-            tx.send(result.is_ok()).unwrap();
-        }
+    let (addr, rx) = server_once(Config::default(), |mut ws| async move {
+        let result = ws.close(CloseCode::GOING_AWAY, "restart").await;
+        result.is_ok()
     })
     .await;
     let mut ws = client(addr, Config::default()).await;
@@ -86,15 +75,10 @@ async fn close_discards_messages_that_cross_it() {
 /// error once, and close the connection.
 #[tokio::test]
 async fn rfc6455_7_4_1_protocol_error_sends_1002() {
-    let (tx, rx) = oneshot::channel();
-    let tx = std::sync::Mutex::new(Some(tx));
-    let addr = server(Config::default(), move |mut ws| {
-        let tx = tx.lock().unwrap().take().unwrap();
-        async move {
-            let first = next(&mut ws).await;
-            let second = next(&mut ws).await;
-            tx.send((first, second.is_none())).unwrap();
-        }
+    let (addr, rx) = server_once(Config::default(), |mut ws| async move {
+        let first = next(&mut ws).await;
+        let second = next(&mut ws).await;
+        (first, second.is_none())
     })
     .await;
     let mut peer = RawPeer::connect(addr, &[]).await;
@@ -171,14 +155,9 @@ async fn idle_peer_that_ignores_close_is_dropped() {
         close_timeout: Duration::from_millis(200),
         ..Config::default()
     };
-    let (tx, rx) = oneshot::channel();
-    let tx = std::sync::Mutex::new(Some(tx));
-    let addr = server(config, move |mut ws| {
-        let tx = tx.lock().unwrap().take().unwrap();
-        async move {
-            let first = next(&mut ws).await;
-            tx.send(first.map(|r| r.is_err())).unwrap();
-        }
+    let (addr, rx) = server_once(config, |mut ws| async move {
+        let first = next(&mut ws).await;
+        first.map(|r| r.is_err())
     })
     .await;
     let mut peer = RawPeer::connect(addr, &[]).await;
@@ -203,16 +182,10 @@ async fn flooding_peer_that_ignores_close_is_dropped() {
         close_timeout: Duration::from_millis(300),
         ..Config::default()
     };
-    let (tx, rx) = oneshot::channel();
-    let tx = std::sync::Mutex::new(Some(tx));
-    let addr = server(config, move |mut ws| {
-        let tx = tx.lock().unwrap().take().unwrap();
-        async move {
-            // Unconstrained: tokio's cooperative budget would otherwise
-            // make reads pause now and then, which hides the problem.
-            let closed = tokio::task::unconstrained(ws.close(CloseCode::NORMAL, "bye")).await;
-            let _ = tx.send(closed);
-        }
+    let (addr, rx) = server_once(config, |mut ws| async move {
+        // Unconstrained: tokio's cooperative budget would otherwise
+        // make reads pause now and then, which hides the problem.
+        tokio::task::unconstrained(ws.close(CloseCode::NORMAL, "bye")).await
     })
     .await;
     let peer = RawPeer::connect(addr, &[]).await;
@@ -239,15 +212,10 @@ async fn flooding_peer_that_ignores_close_is_dropped() {
 /// `None`, and no hang.
 #[tokio::test]
 async fn peer_vanishing_mid_frame_is_an_error() {
-    let (tx, rx) = oneshot::channel();
-    let tx = std::sync::Mutex::new(Some(tx));
-    let addr = server(Config::default(), move |mut ws| {
-        let tx = tx.lock().unwrap().take().unwrap();
-        async move {
-            let first = next(&mut ws).await;
-            let second = next(&mut ws).await;
-            tx.send((first, second.is_none())).unwrap();
-        }
+    let (addr, rx) = server_once(Config::default(), |mut ws| async move {
+        let first = next(&mut ws).await;
+        let second = next(&mut ws).await;
+        (first, second.is_none())
     })
     .await;
     let mut peer = RawPeer::connect(addr, &[]).await;

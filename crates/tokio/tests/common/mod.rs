@@ -44,6 +44,31 @@ where
     addr
 }
 
+/// Starts a server that runs `handler` on the first accepted WebSocket and
+/// sends what it returns to the receiver (later connections are dropped).
+pub async fn server_once<F, Fut, T>(
+    config: Config,
+    handler: F,
+) -> (SocketAddr, tokio::sync::oneshot::Receiver<T>)
+where
+    F: FnOnce(WebSocket<TcpStream>) -> Fut + Send + 'static,
+    Fut: Future<Output = T> + Send + 'static,
+    T: Send + 'static,
+{
+    let (tx, rx) = tokio::sync::oneshot::channel();
+    let first = std::sync::Mutex::new(Some((tx, handler)));
+    let addr = server(config, move |ws| {
+        let first = first.lock().unwrap().take();
+        async move {
+            if let Some((tx, handler)) = first {
+                let _ = tx.send(handler(ws).await);
+            }
+        }
+    })
+    .await;
+    (addr, rx)
+}
+
 /// Sends every data message back.
 pub async fn echo(mut ws: WebSocket<TcpStream>) {
     while let Some(Ok(message)) = ws.recv().await {
