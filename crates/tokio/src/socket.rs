@@ -238,13 +238,7 @@ impl<S> Inner<S> {
             }
             self.timer_at = Some(at);
             self.timer_waker = None;
-        } else if let Some(armed) = self.timer_at
-            && self
-                .timer_waker
-                .as_ref()
-                .is_some_and(|w| w.will_wake(cx.waker()))
-            && now < armed
-        {
+        } else if self.timer_ahead_for(cx, now) {
             // Armed, not due, and already registered to wake this task:
             // polling it again would only re-register (a quarter of a
             // microsecond per received message, callgrind).
@@ -257,14 +251,23 @@ impl<S> Inner<S> {
         if fired {
             self.timer_at = None;
             self.timer_waker = None;
-        } else if !self
-            .timer_waker
-            .as_ref()
-            .is_some_and(|w| w.will_wake(cx.waker()))
-        {
+        } else if !self.timer_wakes(cx) {
             self.timer_waker = Some(cx.waker().clone());
         }
         fired
+    }
+
+    /// Whether the armed timer was last polled with this task's waker.
+    fn timer_wakes(&self, cx: &Context<'_>) -> bool {
+        self.timer_waker
+            .as_ref()
+            .is_some_and(|w| w.will_wake(cx.waker()))
+    }
+
+    /// Whether the timer is armed for a moment after `now` and will wake
+    /// this task then.
+    fn timer_ahead_for(&self, cx: &Context<'_>, now: Instant) -> bool {
+        self.timer_at.is_some_and(|armed| now < armed) && self.timer_wakes(cx)
     }
 
     /// Whether the closing handshake ran out of time; arms the timer if not.
@@ -529,13 +532,7 @@ impl<S: AsyncRead + AsyncWrite + Unpin> Inner<S> {
             // message they carried may already have been handed out.
             self.last_rx = now;
         }
-        if self.close_deadline.is_none()
-            && self.timer_at.is_some_and(|armed| now < armed)
-            && self
-                .timer_waker
-                .as_ref()
-                .is_some_and(|w| w.will_wake(cx.waker()))
-        {
+        if self.close_deadline.is_none() && self.timer_ahead_for(cx, now) {
             // The armed timer is ahead and will wake this task. Without a
             // closing deadline, deadlines only move later (the idle and
             // keepalive ones follow the last byte received and the last
