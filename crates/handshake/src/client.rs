@@ -6,10 +6,13 @@
 //! [`ClientRequest::parse_response`] until it returns `Some`; hand
 //! `buf[consumed..]` to the frame layer.
 
+use crate::error::Error;
 use crate::head::{self, Header};
 use crate::header::{ExtensionOffer, format_extensions, parse_extensions};
-use crate::key::{KEY_LEN, encode_key};
-use crate::{Error, Limits, Url, accept_key};
+use crate::key::{KEY_LEN, accept_key, encode_key};
+use crate::limits::Limits;
+use crate::parse::{collect, parse_head};
+use crate::url::Url;
 
 /// The client's opening handshake (RFC 6455 §4.1), built step by step.
 ///
@@ -311,25 +314,24 @@ impl Response {
     /// [`Error::HeadersTooLarge`] or [`Error::TooManyHeaders`] past `limits`;
     /// [`Error::Malformed`] if the bytes are not an HTTP/1.x response head.
     pub fn parse(buf: &[u8], limits: &Limits) -> Result<Option<(Self, usize)>, Error> {
-        let window = head::window(buf, limits);
-        let mut slots = head::slots(limits);
-        let mut parsed = httparse::Response::new(&mut slots);
-        let status = parsed.parse(window);
-        let Some(consumed) = head::finish(status, window.len(), limits)? else {
-            return Ok(None);
-        };
-        let (Some(status), Some(version)) = (parsed.code, parsed.version) else {
-            return Err(Error::Malformed("incomplete status line"));
-        };
-        let response = Self {
-            status,
-            reason: parsed.reason.unwrap_or_default().to_owned(),
-            version,
-            headers: head::collect(parsed.headers),
-            protocol: None,
-            extensions: Vec::new(),
-        };
-        Ok(Some((response, consumed)))
+        parse_head(buf, limits, |window, slots| {
+            let mut parsed = httparse::Response::new(slots);
+            let httparse::Status::Complete(consumed) = parsed.parse(window)? else {
+                return Ok(httparse::Status::Partial);
+            };
+            let (Some(status), Some(version)) = (parsed.code, parsed.version) else {
+                return Err(Error::Malformed("incomplete status line"));
+            };
+            let response = Self {
+                status,
+                reason: parsed.reason.unwrap_or_default().to_owned(),
+                version,
+                headers: collect(parsed.headers),
+                protocol: None,
+                extensions: Vec::new(),
+            };
+            Ok(httparse::Status::Complete((consumed, response)))
+        })
     }
 
     /// The status code (101 after a successful handshake).
@@ -344,24 +346,7 @@ impl Response {
         &self.reason
     }
 
-    /// The HTTP minor version: `1` for HTTP/1.1.
-    #[must_use]
-    pub fn version(&self) -> u8 {
-        self.version
-    }
-
-    /// The first header named `name` (case-insensitive), trimmed, if its
-    /// value is UTF-8.
-    #[must_use]
-    pub fn header(&self, name: &str) -> Option<&str> {
-        head::find(&self.headers, name)
-    }
-
-    /// All header lines in the order received.
-    #[must_use]
-    pub fn headers(&self) -> &[Header] {
-        &self.headers
-    }
+    head::accessors!();
 
     /// The subprotocol the server selected (the _Subprotocol In Use_), after
     /// [`ClientRequest::parse_response`].

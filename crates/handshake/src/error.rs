@@ -3,7 +3,7 @@
 use core::fmt;
 
 use crate::head::Header;
-use crate::server::http_response;
+use crate::response::http_response;
 
 /// Why a handshake failed. Each variant names the rule that was broken.
 ///

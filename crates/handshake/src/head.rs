@@ -1,7 +1,5 @@
-//! What requests and responses share: header lines, limits around
-//! `httparse`, and HTTP list ("#rule") matching.
-
-use crate::{Error, Limits};
+//! What requests and responses share: header lines, HTTP list ("#rule")
+//! matching and the token grammar. A leaf: it imports nothing of the crate.
 
 /// One header line as received: the name as sent (compare it
 /// case-insensitively) and the raw value bytes.
@@ -38,6 +36,33 @@ impl Header {
     }
 }
 
+/// The accessors a request and a response share, for a type with fields
+/// `version: u8` and `headers: Vec<Header>`: written once, expanded in
+/// `Request` and `Response`.
+macro_rules! accessors {
+    () => {
+        /// The HTTP minor version: `1` for HTTP/1.1, `0` for HTTP/1.0.
+        #[must_use]
+        pub fn version(&self) -> u8 {
+            self.version
+        }
+
+        /// The first header named `name` (case-insensitive), trimmed, if its
+        /// value is UTF-8.
+        #[must_use]
+        pub fn header(&self, name: &str) -> Option<&str> {
+            $crate::head::find(&self.headers, name)
+        }
+
+        /// All header lines in the order received.
+        #[must_use]
+        pub fn headers(&self) -> &[$crate::head::Header] {
+            &self.headers
+        }
+    };
+}
+pub(crate) use accessors;
+
 /// The first header named `name` whose value is UTF-8.
 pub(crate) fn find<'h>(headers: &'h [Header], name: &str) -> Option<&'h str> {
     headers
@@ -68,56 +93,6 @@ pub(crate) fn list<'h>(headers: &'h [Header], name: &str) -> impl Iterator<Item 
 /// case-insensitively.
 pub(crate) fn has_token(headers: &[Header], name: &str, token: &str) -> bool {
     list(headers, name).any(|element| element.eq_ignore_ascii_case(token))
-}
-
-/// The part of `buf` the parser looks at: one byte more than the limit, so a
-/// head that does not end within the limit is recognised as too large
-/// without scanning an unbounded buffer again and again.
-pub(crate) fn window<'b>(buf: &'b [u8], limits: &Limits) -> &'b [u8] {
-    let end = buf.len().min(limits.max_header_bytes.saturating_add(1));
-    &buf[..end]
-}
-
-/// Empty header slots for `httparse`, as many as the limit allows. A header
-/// line takes at least 3 bytes (`a:` and LF), so more slots than that could
-/// never be filled within `max_header_bytes`.
-pub(crate) fn slots<'b>(limits: &Limits) -> Vec<httparse::Header<'b>> {
-    let n = limits.max_headers.min(limits.max_header_bytes / 3 + 1);
-    vec![httparse::EMPTY_HEADER; n]
-}
-
-/// Turns `httparse`'s answer into ours: `Ok(None)` while the head is
-/// incomplete and still within the limit, the head length when complete.
-///
-/// # Errors
-///
-/// [`Error::HeadersTooLarge`] when the head does not end within
-/// `max_header_bytes`; `httparse` errors mapped by `From`.
-pub(crate) fn finish(
-    status: Result<httparse::Status<usize>, httparse::Error>,
-    window_len: usize,
-    limits: &Limits,
-) -> Result<Option<usize>, Error> {
-    match status? {
-        httparse::Status::Complete(n) if n > limits.max_header_bytes => Err(Error::HeadersTooLarge),
-        httparse::Status::Complete(n) => Ok(Some(n)),
-        // A head that is still incomplete at the limit can only end beyond it.
-        httparse::Status::Partial if window_len >= limits.max_header_bytes => {
-            Err(Error::HeadersTooLarge)
-        }
-        httparse::Status::Partial => Ok(None),
-    }
-}
-
-/// Owned copies of the parsed header lines.
-pub(crate) fn collect(parsed: &[httparse::Header<'_>]) -> Vec<Header> {
-    parsed
-        .iter()
-        .map(|h| Header {
-            name: h.name.to_owned(),
-            value: h.value.to_vec(),
-        })
-        .collect()
 }
 
 /// Whether `s` is an RFC 2616 `token`: one or more CHARs that are neither

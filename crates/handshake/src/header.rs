@@ -7,7 +7,7 @@
 
 use core::fmt;
 
-use crate::Error;
+use crate::error::Error;
 use crate::head::{is_token, is_token_byte};
 
 /// One element of a `Sec-WebSocket-Extensions` list (RFC 6455 §9.1): an extension name with

@@ -58,12 +58,16 @@
 //! ```
 #![forbid(unsafe_code)]
 
-pub mod client;
+// Modules from the leaves up: each imports only those above it in this list.
+mod client;
 mod error;
 mod head;
-pub mod header;
+mod header;
 mod key;
-pub mod server;
+mod limits;
+mod parse;
+mod response;
+mod server;
 mod url;
 
 pub use client::{ClientRequest, Response};
@@ -71,38 +75,7 @@ pub use error::Error;
 pub use head::Header;
 pub use header::{ExtensionOffer, format_extensions, parse_extensions, parse_protocols};
 pub use key::{GUID, accept_key};
-pub use server::{Request, Upgrade, accept_response, http_response};
+pub use limits::Limits;
+pub use response::{http_response, reason_phrase};
+pub use server::{Request, Upgrade, accept_response};
 pub use url::Url;
-
-/// Bounds on what the HTTP head parsers accept (RFC 6455 §10.4), so a peer cannot make us
-/// buffer or scan without end.
-///
-/// Exceeding either limit is [`Error::HeadersTooLarge`] or
-/// [`Error::TooManyHeaders`], both answered with 431.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct Limits {
-    /// Largest HTTP head (request or status line, header lines and the final
-    /// empty line) in bytes. Default 16 KiB. This bounds how much a caller
-    /// buffers before the handshake completes, and how much the parser scans
-    /// on each call.
-    pub max_header_bytes: usize,
-    /// Largest number of header lines. Default 100. This bounds the header
-    /// slots allocated per parse call.
-    pub max_headers: usize,
-}
-
-impl Limits {
-    /// Default for [`Limits::max_header_bytes`]: 16 KiB.
-    pub const DEFAULT_MAX_HEADER_BYTES: usize = 16 * 1024;
-    /// Default for [`Limits::max_headers`]: 100.
-    pub const DEFAULT_MAX_HEADERS: usize = 100;
-}
-
-impl Default for Limits {
-    fn default() -> Self {
-        Self {
-            max_header_bytes: Self::DEFAULT_MAX_HEADER_BYTES,
-            max_headers: Self::DEFAULT_MAX_HEADERS,
-        }
-    }
-}

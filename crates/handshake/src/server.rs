@@ -7,10 +7,12 @@
 //! [`accept_response`] or the error's [`Error::to_response`]; hand
 //! `buf[consumed..]` to the frame layer.
 
+use crate::error::Error;
 use crate::head::{self, Header};
 use crate::header::{ExtensionOffer, parse_extensions, parse_protocols};
-use crate::key::is_valid_key;
-use crate::{Error, Limits, accept_key};
+use crate::key::{accept_key, is_valid_key};
+use crate::limits::Limits;
+use crate::parse::{collect, parse_head};
 
 /// A parsed HTTP request head: the client's opening handshake (RFC 6455
 /// §4.2.1). Nothing is validated beyond the HTTP/1.x
@@ -40,25 +42,24 @@ impl Request {
     /// than `limits.max_headers` header lines; [`Error::Malformed`] (400) if
     /// the bytes are not an HTTP/1.x request head.
     pub fn parse(buf: &[u8], limits: &Limits) -> Result<Option<(Self, usize)>, Error> {
-        let window = head::window(buf, limits);
-        let mut slots = head::slots(limits);
-        let mut parsed = httparse::Request::new(&mut slots);
-        let status = parsed.parse(window);
-        let Some(consumed) = head::finish(status, window.len(), limits)? else {
-            return Ok(None);
-        };
-        let (Some(method), Some(target), Some(version)) =
-            (parsed.method, parsed.path, parsed.version)
-        else {
-            return Err(Error::Malformed("incomplete request line"));
-        };
-        let request = Self {
-            method: method.to_owned(),
-            target: target.to_owned(),
-            version,
-            headers: head::collect(parsed.headers),
-        };
-        Ok(Some((request, consumed)))
+        parse_head(buf, limits, |window, slots| {
+            let mut parsed = httparse::Request::new(slots);
+            let httparse::Status::Complete(consumed) = parsed.parse(window)? else {
+                return Ok(httparse::Status::Partial);
+            };
+            let (Some(method), Some(target), Some(version)) =
+                (parsed.method, parsed.path, parsed.version)
+            else {
+                return Err(Error::Malformed("incomplete request line"));
+            };
+            let request = Self {
+                method: method.to_owned(),
+                target: target.to_owned(),
+                version,
+                headers: collect(parsed.headers),
+            };
+            Ok(httparse::Status::Complete((consumed, request)))
+        })
     }
 
     /// The method, as sent (methods are case-sensitive).
@@ -90,24 +91,7 @@ impl Request {
         self.origin_form().split_once('?').map(|(_, q)| q)
     }
 
-    /// The HTTP minor version: `1` for HTTP/1.1, `0` for HTTP/1.0.
-    #[must_use]
-    pub fn version(&self) -> u8 {
-        self.version
-    }
-
-    /// The first header named `name` (case-insensitive), trimmed, if its
-    /// value is UTF-8.
-    #[must_use]
-    pub fn header(&self, name: &str) -> Option<&str> {
-        head::find(&self.headers, name)
-    }
-
-    /// All header lines in the order received.
-    #[must_use]
-    pub fn headers(&self) -> &[Header] {
-        &self.headers
-    }
+    head::accessors!();
 
     /// Whether this request asks for a WebSocket: its `Upgrade` header has
     /// the token `websocket`. Requests without it (`GET /healthz`) are plain
@@ -314,89 +298,6 @@ pub fn accept_response(
     out
 }
 // ANCHOR_END: accept_response
-
-/// Builds any other HTTP/1.1 answer (rejections, 404, `/healthz`): status
-/// line with the standard reason phrase, `Content-Length`,
-/// `Connection: close` (unless `headers` has its own `Connection`), then
-/// `headers` and `body`.
-///
-/// A `Content-Length` in `headers` is ignored: the length of `body` is
-/// written. 1xx and 204 answers get neither `Content-Length` nor a body
-/// (RFC 7230 §3.3.2). A status outside 100–999 is written as 500. Header
-/// lines that would break the response (non-token name; CR, LF or NUL in
-/// the value) are left out.
-#[must_use]
-pub fn http_response(status: u16, headers: &[(&str, &str)], body: &[u8]) -> Vec<u8> {
-    let status = if (100..=999).contains(&status) {
-        status
-    } else {
-        500
-    };
-    let bodiless = status < 200 || status == 204;
-    let mut out = Vec::with_capacity(128 + body.len());
-    out.extend_from_slice(format!("HTTP/1.1 {status} {}\r\n", reason_phrase(status)).as_bytes());
-    if !bodiless {
-        head::push_header(&mut out, "Content-Length", &body.len().to_string());
-    }
-    if !headers
-        .iter()
-        .any(|(name, _)| name.eq_ignore_ascii_case("Connection"))
-    {
-        head::push_header(&mut out, "Connection", "close");
-    }
-    for (name, value) in headers {
-        if !name.eq_ignore_ascii_case("Content-Length") {
-            head::push_header(&mut out, name, value);
-        }
-    }
-    out.extend_from_slice(b"\r\n");
-    if !bodiless {
-        out.extend_from_slice(body);
-    }
-    out
-}
-
-/// The standard reason phrase for `status` (RFC 9110 §15), or `""` for codes
-/// without one (the reason phrase may be empty).
-#[must_use]
-pub fn reason_phrase(status: u16) -> &'static str {
-    match status {
-        100 => "Continue",
-        101 => "Switching Protocols",
-        200 => "OK",
-        201 => "Created",
-        202 => "Accepted",
-        204 => "No Content",
-        301 => "Moved Permanently",
-        302 => "Found",
-        303 => "See Other",
-        304 => "Not Modified",
-        307 => "Temporary Redirect",
-        308 => "Permanent Redirect",
-        400 => "Bad Request",
-        401 => "Unauthorized",
-        403 => "Forbidden",
-        404 => "Not Found",
-        405 => "Method Not Allowed",
-        408 => "Request Timeout",
-        409 => "Conflict",
-        410 => "Gone",
-        411 => "Length Required",
-        413 => "Content Too Large",
-        414 => "URI Too Long",
-        415 => "Unsupported Media Type",
-        426 => "Upgrade Required",
-        429 => "Too Many Requests",
-        431 => "Request Header Fields Too Large",
-        500 => "Internal Server Error",
-        501 => "Not Implemented",
-        502 => "Bad Gateway",
-        503 => "Service Unavailable",
-        504 => "Gateway Timeout",
-        505 => "HTTP Version Not Supported",
-        _ => "",
-    }
-}
 
 #[cfg(test)]
 mod tests;

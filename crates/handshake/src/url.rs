@@ -4,7 +4,7 @@ use core::fmt;
 use core::fmt::Write as _;
 use std::net::Ipv6Addr;
 
-use crate::Error;
+use crate::error::Error;
 
 /// A parsed `ws://` or `wss://` URI (RFC 6455 §3): the /host/, /port/,
 /// /resource name/ and /secure/ flag the client needs (§4.1).
