@@ -409,14 +409,13 @@ fn ratio(ours: f64, best: f64) -> String {
 }
 
 /// One Markdown table of a metric over every cell.
-fn table(
-    out: &mut String,
-    results: &Results,
-    title: &str,
-    lower_is_better: Option<bool>,
-    metric: &dyn Fn(&Report) -> f64,
-    format: &dyn Fn(f64) -> String,
-) {
+fn table(out: &mut String, results: &Results, spec: &Table) {
+    let Table {
+        title,
+        lower_is_better,
+        metric,
+        format,
+    } = *spec;
     let _ = writeln!(out, "\n**{title}**\n");
     let _ = write!(out, "| payload × conns |");
     for s in &results.servers {
@@ -454,49 +453,88 @@ fn table(
     }
 }
 
+/// One table of the comparison: a metric of each run, its medians per cell.
+struct Table {
+    title: &'static str,
+    /// `Some(true)`: lower is better (the best cell is marked); `None`: no ranking.
+    lower_is_better: Option<bool>,
+    metric: fn(&Report) -> f64,
+    format: fn(f64) -> String,
+}
+
+impl Table {
+    /// A table whose best peer is marked, and ours compared with it.
+    const fn ranked(
+        title: &'static str,
+        lower_is_better: bool,
+        metric: fn(&Report) -> f64,
+        format: fn(f64) -> String,
+    ) -> Self {
+        Self {
+            title,
+            lower_is_better: Some(lower_is_better),
+            metric,
+            format,
+        }
+    }
+}
+
+fn two_decimals(v: f64) -> String {
+    format!("{v:.2}")
+}
+
+fn no_decimals(v: f64) -> String {
+    format!("{v:.0}")
+}
+
+/// The tables before the latency detail, in the order they are printed.
+const TABLES: [Table; 5] = [
+    Table::ranked(
+        "Server CPU per echo (µs, median; lower is better)",
+        true,
+        |r| r.server_cpu_us_per_msg,
+        two_decimals,
+    ),
+    Table::ranked(
+        "Of which in user space: library and runtime (µs, median; lower is better)",
+        true,
+        |r| r.server_user_us_per_msg,
+        two_decimals,
+    ),
+    Table::ranked(
+        "Of which in the kernel: system calls and TCP (µs, median; lower is better)",
+        true,
+        |r| r.server_sys_us_per_msg,
+        two_decimals,
+    ),
+    Table::ranked(
+        "Echoes per second (median; higher is better)",
+        false,
+        |r| r.msgs_per_sec,
+        human,
+    ),
+    Table::ranked(
+        "Round trip p99 (µs, median; lower is better)",
+        true,
+        |r| r.p99_us,
+        no_decimals,
+    ),
+];
+
+/// The server-load table, printed after the latency detail.
+const LOAD_TABLE: Table = Table {
+    title: "Server load in cores over the window (median; 1.00 = one core busy)",
+    lower_is_better: None,
+    metric: |r| r.server_cpu_cores,
+    format: two_decimals,
+};
+
 /// The tables and the target check, as Markdown.
 pub fn render(results: &Results) -> String {
     let mut out = String::new();
-    table(
-        &mut out,
-        results,
-        "Server CPU per echo (µs, median; lower is better)",
-        Some(true),
-        &|r| r.server_cpu_us_per_msg,
-        &|v| format!("{v:.2}"),
-    );
-    table(
-        &mut out,
-        results,
-        "Of which in user space: library and runtime (µs, median; lower is better)",
-        Some(true),
-        &|r| r.server_user_us_per_msg,
-        &|v| format!("{v:.2}"),
-    );
-    table(
-        &mut out,
-        results,
-        "Of which in the kernel: system calls and TCP (µs, median; lower is better)",
-        Some(true),
-        &|r| r.server_sys_us_per_msg,
-        &|v| format!("{v:.2}"),
-    );
-    table(
-        &mut out,
-        results,
-        "Echoes per second (median; higher is better)",
-        Some(false),
-        &|r| r.msgs_per_sec,
-        &human,
-    );
-    table(
-        &mut out,
-        results,
-        "Round trip p99 (µs, median; lower is better)",
-        Some(true),
-        &|r| r.p99_us,
-        &|v| format!("{v:.0}"),
-    );
+    for spec in &TABLES {
+        table(&mut out, results, spec);
+    }
     // The p50/p999 detail for the latency table.
     let _ = writeln!(
         out,
@@ -518,14 +556,7 @@ pub fn render(results: &Results) -> String {
         let _ = writeln!(out);
     }
     let _ = writeln!(out, "\n</details>");
-    table(
-        &mut out,
-        results,
-        "Server load in cores over the window (median; 1.00 = one core busy)",
-        None,
-        &|r| r.server_cpu_cores,
-        &|v| format!("{v:.2}"),
-    );
+    table(&mut out, results, &LOAD_TABLE);
     if results.idle_kib.iter().any(|v| v.is_finite()) {
         let _ = writeln!(
             out,

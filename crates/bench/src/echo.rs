@@ -15,7 +15,7 @@
 
 use std::io::Write;
 use std::sync::Arc;
-use std::sync::atomic::{AtomicU8, AtomicU64, Ordering};
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{Duration, Instant};
 
 use serde_json::json;
@@ -24,6 +24,7 @@ use ws_frame::OpCode;
 use ws_frame::deflate::DeflateConfig;
 use ws_tokio::{Config, ConnectOptions, MaybeTlsStream, Message, WebSocket};
 
+use crate::phase::Phase;
 use crate::procfs;
 use crate::raw::{self, RawClient};
 use crate::stats::{Latencies, human};
@@ -158,14 +159,10 @@ fn nan_to_null(x: f64) -> serde_json::Value {
     }
 }
 
-// Phase 0 is the warm-up.
-const MEASURE: u8 = 1;
-const STOP: u8 = 2;
-
 /// Counters the connection tasks share with the clock task.
 #[derive(Debug, Default)]
 struct Shared {
-    phase: AtomicU8,
+    phase: Phase,
     /// Echoes completed in the measured window.
     measured: AtomicU64,
     /// Echoes completed in total (for the progress line).
@@ -209,7 +206,7 @@ async fn run_async(options: &Options) -> std::io::Result<Report> {
     let cpu0 = options.server_pid.map(procfs::cpu_times).transpose()?;
     let self_cpu0 = procfs::cpu_time(std::process::id())?;
     let start = Instant::now();
-    shared.phase.store(MEASURE, Ordering::Release);
+    shared.phase.measure();
     let mut last = (start, shared.total.load(Ordering::Relaxed));
     let end = start + options.duration;
     while Instant::now() < end {
@@ -231,7 +228,7 @@ async fn run_async(options: &Options) -> std::io::Result<Report> {
             last = (now, total);
         }
     }
-    shared.phase.store(STOP, Ordering::Release);
+    shared.phase.stop();
     let seconds = start.elapsed().as_secs_f64();
     let messages = shared.measured.load(Ordering::Acquire);
     let cpu1 = options.server_pid.map(procfs::cpu_times).transpose()?;
@@ -426,16 +423,16 @@ fn chat_text(size: usize) -> String {
 async fn connection(mut conn: Conn, shared: &Shared) -> std::io::Result<Latencies> {
     let mut latencies = Latencies::default();
     loop {
-        let phase = shared.phase.load(Ordering::Acquire);
-        if phase == STOP {
+        if shared.phase.is_stopped() {
             return Ok(latencies);
         }
+        let measuring = shared.phase.is_measuring();
         let sent = Instant::now();
         conn.round_trip(false).await?;
         let rtt = sent.elapsed();
         shared.total.fetch_add(1, Ordering::Relaxed);
         // Count an echo in the window if it was sent inside it.
-        if phase == MEASURE && shared.phase.load(Ordering::Acquire) == MEASURE {
+        if measuring && shared.phase.is_measuring() {
             shared.measured.fetch_add(1, Ordering::Relaxed);
             latencies.record(rtt);
         }

@@ -13,13 +13,14 @@
 //! start), so delivery latency needs no clock shared with the server.
 
 use std::sync::Arc;
-use std::sync::atomic::{AtomicU8, AtomicU64, Ordering};
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{Duration, Instant};
 
 use serde_json::json;
 use tokio::task::JoinSet;
 use ws_tokio::{CloseCode, Message};
 
+use crate::phase::Phase;
 use crate::procfs;
 use crate::stats::{Latencies, human};
 
@@ -102,12 +103,9 @@ impl Report {
     }
 }
 
-const MEASURE: u8 = 1;
-const STOP: u8 = 2;
-
 #[derive(Debug, Default)]
 struct Shared {
-    phase: AtomicU8,
+    phase: Phase,
     sent: AtomicU64,
     deliveries: AtomicU64,
     total_deliveries: AtomicU64,
@@ -171,7 +169,7 @@ async fn run_async(options: &Options) -> Result<Report, Box<dyn std::error::Erro
             let mut tick = tokio::time::interval_at((Instant::now() + offset).into(), interval);
             tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
             loop {
-                if shared.phase.load(Ordering::Acquire) == STOP {
+                if shared.phase.is_stopped() {
                     let _ = ws.close(CloseCode::NORMAL, "").await;
                     return latencies;
                 }
@@ -182,7 +180,7 @@ async fn run_async(options: &Options) -> Result<Report, Box<dyn std::error::Erro
                         if ws.send(Message::text(text)).await.is_err() {
                             return latencies;
                         }
-                        if shared.phase.load(Ordering::Acquire) == MEASURE {
+                        if shared.phase.is_measuring() {
                             shared.sent.fetch_add(1, Ordering::Relaxed);
                         }
                     }
@@ -202,7 +200,7 @@ async fn run_async(options: &Options) -> Result<Report, Box<dyn std::error::Erro
     tokio::time::sleep(options.warmup).await;
     let cpu0 = options.server_pid.map(procfs::cpu_time).transpose()?;
     let start = Instant::now();
-    shared.phase.store(MEASURE, Ordering::Release);
+    shared.phase.measure();
     let mut last = (start, shared.total_deliveries.load(Ordering::Relaxed));
     while start.elapsed() < options.duration {
         let tick = (last.0 + Duration::from_secs(1)).min(start + options.duration);
@@ -219,7 +217,7 @@ async fn run_async(options: &Options) -> Result<Report, Box<dyn std::error::Erro
             last = (now, total);
         }
     }
-    shared.phase.store(STOP, Ordering::Release);
+    shared.phase.stop();
     let seconds = start.elapsed().as_secs_f64();
     let cpu1 = options.server_pid.map(procfs::cpu_time).transpose()?;
     if options.progress {
@@ -258,7 +256,7 @@ fn on_text(text: &str, epoch: Instant, shared: &Shared, latencies: &mut Latencie
     match v["type"].as_str() {
         Some("message") => {
             shared.total_deliveries.fetch_add(1, Ordering::Relaxed);
-            if shared.phase.load(Ordering::Acquire) != MEASURE {
+            if !shared.phase.is_measuring() {
                 return;
             }
             let stamp = v["text"]

@@ -28,6 +28,7 @@ pub mod compare;
 pub mod echo;
 pub mod fanout;
 pub mod idle;
+mod phase;
 pub mod procfs;
 pub mod raw;
 pub mod stats;
