@@ -68,9 +68,11 @@
 use bytes::{Bytes, BytesMut};
 use flate2::{Compress, Compression, Decompress, FlushCompress, FlushDecompress, Status};
 
+use crate::error::Error;
 use crate::extension::Extension;
 use crate::header::bits::RSV1;
-use crate::{Error, MessageKind, Role};
+use crate::message::MessageKind;
+use crate::role::Role;
 
 mod negotiate;
 

@@ -3,7 +3,7 @@
 
 use std::fmt;
 
-use crate::CloseCode;
+use crate::close_code::CloseCode;
 
 /// Everything that can go wrong in the framing layer; each variant names
 /// the rule of RFC 6455 it breaks, and [`Error::close_code`] its §7.4.1 code.

@@ -9,7 +9,8 @@
 
 use bytes::{Bytes, BytesMut};
 
-use crate::{Error, MessageKind};
+use crate::error::Error;
+use crate::message::MessageKind;
 
 // ANCHOR: extension_trait
 /// A payload-transforming extension (RFC 6455 §9).

@@ -19,7 +19,8 @@
 //! of `httparse`: given too few bytes it answers `Ok(None)` ("need more"),
 //! never an error, so input may be cut at any byte.
 
-use crate::{Error, OpCode};
+use crate::error::Error;
+use crate::opcode::OpCode;
 
 // ANCHOR: bits
 /// Bit names of the header's first two bytes (RFC 6455 §5.2).

@@ -26,23 +26,32 @@
 //! | [`extension`] | §9 | the hook for permessage-deflate |
 //! | [`deflate`] | RFC 7692 | permessage-deflate: negotiation and the extension |
 //! | [`error`] | §7.4.1 | every violation and its close code |
+//!
+//! Imports point one way: the leaves (`opcode`, `close_code`, `error`, `role`,
+//! `message`, `utf8`, `mask`, `header`, `close`, `extension`, `deflate`) never
+//! import from [`connection`], which sits on top of them.
 #![forbid(unsafe_code)]
 
 pub mod close;
+mod close_code;
 pub mod connection;
 pub mod deflate;
 pub mod error;
 pub mod extension;
 pub mod header;
 pub mod mask;
+mod message;
 pub mod opcode;
+mod role;
 mod transmit;
 pub mod utf8;
 
 pub use close::{CloseCode, CloseFrame};
-pub use connection::{Config, Connection, Event, Fragment, MessageKind, Role, State};
+pub use connection::{Config, Connection, Event, Fragment, State};
 pub use error::Error;
 pub use extension::Extension;
 pub use header::Header;
+pub use message::MessageKind;
 pub use opcode::OpCode;
+pub use role::Role;
 pub use utf8::Utf8Bytes;

@@ -5,7 +5,7 @@
 //! is reserved for future use and a receiver must fail the connection when it
 //! sees one.
 
-use crate::Error;
+use crate::error::Error;
 
 /// What a frame carries (RFC 6455 §5.2 "Opcode").
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]

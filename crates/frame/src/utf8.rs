@@ -16,7 +16,7 @@ use std::fmt;
 
 use bytes::Bytes;
 
-use crate::Error;
+use crate::error::Error;
 
 /// Validates a complete byte string as UTF-8 (RFC 6455 §8.1).
 ///

@@ -11,7 +11,8 @@ use super::{
     DeflateConfig, EXTENSION_NAME, MAX_WINDOW_BITS, MIN_WINDOW_BITS, PerMessageDeflate,
     clamp_window,
 };
-use crate::{Error, Role};
+use crate::error::Error;
+use crate::role::Role;
 
 const SERVER_NO_CONTEXT_TAKEOVER: &str = "server_no_context_takeover";
 const CLIENT_NO_CONTEXT_TAKEOVER: &str = "client_no_context_takeover";

@@ -1,0 +1,269 @@
+//! Sending: the commands (data messages and fragments §5.4, Ping and Pong
+//! §5.5.2–§5.5.3, Close §5.5.1), framing and masking what they queue (§5.2,
+//! §5.3), and the transmit queue the IO layer drains.
+
+use std::io::IoSlice;
+
+use bytes::Bytes;
+
+#[cfg(doc)]
+use super::Config;
+use super::{Connection, State};
+use crate::close::{CloseCode, CloseFrame, MAX_REASON_LEN, truncate_utf8};
+use crate::error::Error;
+use crate::header::Header;
+use crate::mask::apply_mask;
+use crate::message::MessageKind;
+use crate::opcode::OpCode;
+use crate::role::Role;
+use crate::transmit::ZERO_COPY_MIN;
+use crate::utf8::Utf8Bytes;
+
+impl Connection {
+    /// Queues a text message (RFC 6455 §5.6).
+    ///
+    /// # Errors
+    /// [`Error::Closed`] after a Close frame was sent or received (§5.5.1);
+    /// [`Error::InvalidSend`] while a fragmented message is being sent.
+    pub fn send_text(&mut self, text: impl Into<Utf8Bytes>) -> Result<(), Error> {
+        self.send_message(MessageKind::Text, text.into().into_bytes())
+    }
+
+    /// Queues a binary message (RFC 6455 §5.6).
+    ///
+    /// # Errors
+    /// As [`Connection::send_text`].
+    pub fn send_binary(&mut self, data: impl Into<Bytes>) -> Result<(), Error> {
+        self.send_message(MessageKind::Binary, data.into())
+    }
+
+    /// Queues a complete message of either kind. Text must be valid UTF-8
+    /// (use [`Connection::send_text`] to have the type system ensure it).
+    ///
+    /// # Errors
+    /// As [`Connection::send_text`].
+    pub fn send_message(&mut self, kind: MessageKind, data: Bytes) -> Result<(), Error> {
+        self.check_can_send_data()?;
+        if self.outgoing.is_some() {
+            return Err(Error::InvalidSend("a fragmented message is in progress"));
+        }
+        let (payload, rsv) = match &mut self.extension {
+            Some(ext) => ext.encode_message(kind, &data)?.unwrap_or((data, 0)),
+            None => (data, 0),
+        };
+        self.queue_data(kind.opcode(), true, rsv, payload);
+        Ok(())
+    }
+
+    // ANCHOR: send_fragment
+    /// Queues one fragment of a message sent in pieces (§5.4): `first` on the
+    /// first piece (which sets the kind), `fin` on the last. Extensions do
+    /// not transform fragments sent this way.
+    ///
+    /// # Errors
+    /// [`Error::Closed`] after a Close; [`Error::InvalidSend`] for a first
+    /// piece while a message is in progress, or a later piece without one.
+    pub fn send_fragment(
+        &mut self,
+        kind: MessageKind,
+        data: Bytes,
+        first: bool,
+        fin: bool,
+    ) -> Result<(), Error> {
+        self.check_can_send_data()?;
+        let opcode = match (first, self.outgoing) {
+            (true, None) => kind.opcode(),
+            (false, Some(k)) if k == kind => OpCode::Continuation,
+            (true, Some(_)) => {
+                return Err(Error::InvalidSend("a fragmented message is in progress"));
+            }
+            (false, _) => {
+                return Err(Error::InvalidSend(
+                    "no fragmented message of this kind in progress",
+                ));
+            }
+        };
+        self.outgoing = if fin { None } else { Some(kind) };
+        self.queue_data(opcode, fin, 0, data);
+        Ok(())
+    }
+    // ANCHOR_END: send_fragment
+
+    /// Queues a Ping (§5.5.2) with up to 125 bytes of application data.
+    ///
+    /// # Errors
+    /// [`Error::InvalidSend`] for a payload over 125 bytes; [`Error::Closed`]
+    /// after a Close was sent.
+    pub fn ping(&mut self, payload: impl Into<Bytes>) -> Result<(), Error> {
+        self.send_control(OpCode::Ping, &payload.into())
+    }
+
+    /// Queues a Pong: the answer to a Ping when [`Config::auto_pong`] is off
+    /// (also allowed in [`State::Closing`], §5.5.2), or an unsolicited one
+    /// (§5.5.3: "serves as a unidirectional heartbeat").
+    ///
+    /// # Errors
+    /// [`Error::InvalidSend`] for a payload over 125 bytes; [`Error::Closed`]
+    /// once the state is [`State::Closed`].
+    pub fn pong(&mut self, payload: impl Into<Bytes>) -> Result<(), Error> {
+        self.send_control(OpCode::Pong, &payload.into())
+    }
+
+    // ANCHOR: close_command
+    /// Starts the closing handshake (§7.1.2) with a code and a reason (cut to
+    /// 123 bytes at a character boundary). The state becomes
+    /// [`State::Closing`], or [`State::Closed`] if the peer's Close was
+    /// already received.
+    ///
+    /// # Errors
+    /// [`Error::Closed`] if a Close was already sent; [`Error::InvalidSend`]
+    /// for a code that may not be sent (1005, 1006, 1015, …; §7.4).
+    pub fn close(&mut self, code: CloseCode, reason: &str) -> Result<(), Error> {
+        if !code.is_valid_on_wire() {
+            return Err(Error::InvalidSend("this close code may not be sent"));
+        }
+        if self.close_sent.is_some() || self.state == State::Closed {
+            return Err(Error::Closed);
+        }
+        self.queue_close(&CloseFrame::new(
+            code,
+            truncate_utf8(reason, MAX_REASON_LEN),
+        ));
+        self.state = State::Closing;
+        Ok(())
+    }
+    // ANCHOR_END: close_command
+
+    /// Starts the closing handshake with an empty Close frame: no status
+    /// code and no reason (§5.5.1: "The Close frame MAY contain a body").
+    /// The peer then sees code 1005 (No Status Received).
+    ///
+    /// # Errors
+    /// [`Error::Closed`] if a Close was already sent.
+    pub fn close_without_status(&mut self) -> Result<(), Error> {
+        if self.close_sent.is_some() || self.state == State::Closed {
+            return Err(Error::Closed);
+        }
+        self.queue_close_empty();
+        self.state = State::Closing;
+        Ok(())
+    }
+
+    fn check_can_send_data(&self) -> Result<(), Error> {
+        // RFC 6455 §5.5.1: "After sending a Close frame, the endpoint MUST
+        // NOT send any more data frames."
+        if self.close_sent.is_some() || self.state != State::Open {
+            return Err(Error::Closed);
+        }
+        Ok(())
+    }
+
+    // ANCHOR: send_control
+    fn send_control(&mut self, opcode: OpCode, payload: &[u8]) -> Result<(), Error> {
+        if payload.len() > 125 {
+            return Err(Error::InvalidSend("control frame payload over 125 bytes"));
+        }
+        // A Pong may still answer a Ping while we wait for the peer's Close
+        // (§5.5.2); nothing else is sent after our Close.
+        let pong_while_closing = opcode == OpCode::Pong && self.state == State::Closing;
+        if (self.close_sent.is_some() && !pong_while_closing) || self.state == State::Closed {
+            return Err(Error::Closed);
+        }
+        self.queue_frame(opcode, true, 0, payload);
+        Ok(())
+    }
+    // ANCHOR_END: send_control
+
+    pub(super) fn queue_close(&mut self, frame: &CloseFrame) {
+        self.queue_frame(OpCode::Close, true, 0, &frame.encode());
+        self.close_sent = Some(frame.code);
+    }
+
+    pub(super) fn queue_close_empty(&mut self) {
+        self.queue_frame(OpCode::Close, true, 0, &[]);
+        self.close_sent = Some(CloseCode::NO_STATUS);
+    }
+
+    // ANCHOR: queue_data
+    /// Queues a data frame, by reference when it is large and needs no mask.
+    fn queue_data(&mut self, opcode: OpCode, fin: bool, rsv: u8, payload: Bytes) {
+        if self.role == Role::Server && payload.len() >= ZERO_COPY_MIN {
+            let header = Header {
+                fin,
+                rsv,
+                opcode,
+                mask: None,
+                payload_len: payload.len() as u64,
+            };
+            let mut buf = [0; Header::MAX_LEN];
+            let n = header.encode(&mut buf);
+            self.out.tail().extend_from_slice(&buf[..n]);
+            self.out.grew(n);
+            self.out.push_chunk(payload);
+        } else {
+            self.queue_frame(opcode, fin, rsv, &payload);
+        }
+    }
+    // ANCHOR_END: queue_data
+
+    // ANCHOR: queue_frame
+    /// Appends a frame (header and, masked if we are the client, payload).
+    pub(super) fn queue_frame(&mut self, opcode: OpCode, fin: bool, rsv: u8, payload: &[u8]) {
+        let mask = match self.role {
+            // RFC 6455 §5.3: "The masking key needs to be unpredictable ...
+            // a fresh masking key for each frame".
+            Role::Client => Some(self.mask_source.as_mut().map_or_else(rand::random, |f| f())),
+            Role::Server => None,
+        };
+        let header = Header {
+            fin,
+            rsv,
+            opcode,
+            mask,
+            payload_len: payload.len() as u64,
+        };
+        let mut buf = [0; Header::MAX_LEN];
+        let n = header.encode(&mut buf);
+        let tail = self.out.tail();
+        tail.reserve(n + payload.len());
+        tail.extend_from_slice(&buf[..n]);
+        let start = tail.len();
+        tail.extend_from_slice(payload);
+        if let Some(key) = mask {
+            apply_mask(&mut tail[start..], key, 0);
+        }
+        self.out.grew(n + payload.len());
+    }
+    // ANCHOR_END: queue_frame
+
+    /// Takes the next chunk of bytes to write to the peer.
+    pub fn poll_transmit(&mut self) -> Option<Bytes> {
+        self.out.pop()
+    }
+
+    /// Fills `dst` with the waiting bytes, in order, for a vectored write;
+    /// returns how many slices it filled. Call
+    /// [`Connection::advance_transmit`] with the number of bytes written.
+    pub fn transmit_chunks<'a>(&'a self, dst: &mut [IoSlice<'a>]) -> usize {
+        self.out.chunks(dst)
+    }
+
+    /// Drops `n` bytes from the front of the transmit queue.
+    ///
+    /// # Panics
+    /// If `n` exceeds [`Connection::transmit_len`].
+    pub fn advance_transmit(&mut self, n: usize) {
+        self.out.advance(n);
+    }
+
+    /// How many bytes wait to be written (the figure to compare against a
+    /// write-buffer high-water mark).
+    pub const fn transmit_len(&self) -> usize {
+        self.out.len()
+    }
+
+    /// Whether the WebSocket is finished: closed, with nothing left to write.
+    pub const fn is_done(&self) -> bool {
+        matches!(self.state, State::Closed) && self.out.len() == 0
+    }
+}
