@@ -6,7 +6,8 @@ use bytes::Bytes;
 use common::*;
 use ws_frame::mask::{apply_mask, apply_mask_reference};
 use ws_frame::{
-    CloseCode, CloseFrame, Config, Connection, Error, Event, MessageKind, OpCode, Role, State,
+    CloseCode, CloseFrame, Config, Connection, Error, Event, MessageKind, OpCode, Role, SendError,
+    State,
 };
 
 // ---------------------------------------------------------------- §5.1
@@ -240,9 +241,12 @@ fn rfc6455_5_4_sender_fragments_with_continuation_frames() {
         .unwrap();
     assert!(matches!(
         s.send_fragment(MessageKind::Text, Bytes::new(), true, true),
-        Err(Error::InvalidSend(_))
+        Err(SendError::FragmentInProgress)
     ));
-    assert!(matches!(s.send_text("x"), Err(Error::InvalidSend(_))));
+    assert!(matches!(
+        s.send_text("x"),
+        Err(SendError::FragmentInProgress)
+    ));
 }
 
 /// §5.4: the receiver reassembles fragments "in the order sent by the sender".
@@ -388,8 +392,14 @@ fn rfc6455_5_5_fragmented_control_frame_fails() {
 #[test]
 fn rfc6455_5_5_sender_refuses_control_payload_over_125() {
     let mut s = server();
-    assert!(matches!(s.ping(vec![0u8; 126]), Err(Error::InvalidSend(_))));
-    assert!(matches!(s.pong(vec![0u8; 126]), Err(Error::InvalidSend(_))));
+    assert!(matches!(
+        s.ping(vec![0u8; 126]),
+        Err(SendError::ControlFrameTooLong { len: 126 })
+    ));
+    assert!(matches!(
+        s.pong(vec![0u8; 126]),
+        Err(SendError::ControlFrameTooLong { len: 126 })
+    ));
     s.ping(vec![0u8; 125]).unwrap();
     // A long reason is cut so that the Close payload stays within 125 bytes.
     s.close(CloseCode::NORMAL, &"é".repeat(100)).unwrap();
@@ -473,23 +483,23 @@ fn rfc6455_5_5_1_no_data_after_close_sent() {
     assert_eq!(s.state(), State::Closing);
     let close = transmitted(&mut s);
     assert_eq!(close, [0x88, 0x02, 0x03, 0xe9]);
-    assert_eq!(s.send_text("late"), Err(Error::Closed));
+    assert_eq!(s.send_text("late"), Err(SendError::Closed));
     assert_eq!(
         s.send_binary(Bytes::from_static(b"late")),
-        Err(Error::Closed)
+        Err(SendError::Closed)
     );
     assert_eq!(
         s.send_fragment(MessageKind::Binary, Bytes::new(), true, true),
-        Err(Error::Closed)
+        Err(SendError::Closed)
     );
-    assert_eq!(s.close(CloseCode::NORMAL, ""), Err(Error::Closed));
+    assert_eq!(s.close(CloseCode::NORMAL, ""), Err(SendError::Closed));
     assert_eq!(s.poll_transmit(), None);
     // Nor after the peer's Close was answered.
     let mut s = server();
     feed(&mut s, &masked_frame(CLOSE, b"", KEY));
     transmitted(&mut s);
-    assert_eq!(s.send_text("late"), Err(Error::Closed));
-    assert_eq!(s.ping("late"), Err(Error::Closed));
+    assert_eq!(s.send_text("late"), Err(SendError::Closed));
+    assert_eq!(s.ping("late"), Err(SendError::Closed));
     assert_eq!(s.poll_transmit(), None);
 }
 

@@ -4,7 +4,7 @@
 mod common;
 
 use common::*;
-use ws_frame::{CloseCode, CloseFrame, Error, Event, OpCode, Role, State};
+use ws_frame::{CloseCode, CloseFrame, Error, Event, OpCode, PeerClose, Role, SendError, State};
 
 /// §7.1.1: after the closing handshake the WebSocket is done; once the
 /// Close reply is written, the server may close the TCP connection.
@@ -84,11 +84,15 @@ fn rfc6455_7_1_5_close_code_is_that_of_the_received_close() {
     feed(&mut s, &masked_frame(CLOSE, &close_body(4001, "why"), KEY));
     assert_eq!(
         s.close_received(),
-        Some(&Some(CloseFrame::new(CloseCode(4001), "why")))
+        Some(&PeerClose::Frame(CloseFrame::new(CloseCode(4001), "why")))
     );
     let mut s = server();
     feed(&mut s, &masked_frame(CLOSE, b"", KEY));
-    assert_eq!(s.close_received(), Some(&None));
+    assert_eq!(s.close_received(), Some(&PeerClose::Empty));
+    assert_eq!(
+        s.close_received().map(PeerClose::code),
+        Some(CloseCode::NO_STATUS)
+    );
     assert_eq!(s.close_sent(), Some(CloseCode::NO_STATUS));
     assert_eq!(transmitted(&mut s), [0x88, 0x00]);
 }
@@ -246,7 +250,7 @@ fn rfc6455_7_4_1_codes_1004_1005_1006_1015_rejected() {
         }
         let mut s = server();
         assert!(
-            matches!(s.close(CloseCode(code), ""), Err(Error::InvalidSend(_))),
+            s.close(CloseCode(code), "") == Err(SendError::CloseCodeNotSendable(CloseCode(code))),
             "{code}"
         );
         assert_eq!((s.state(), s.poll_transmit()), (State::Open, None));

@@ -76,6 +76,44 @@ impl CloseFrame {
     }
 }
 
+/// The peer's Close frame, as the connection received it. The two cases
+/// differ on the wire (§5.5.1: the body is optional) and in what the
+/// application reports: §7.1.5 takes the _WebSocket Connection Close Code_
+/// from the frame, or 1005 when it had none.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum PeerClose {
+    /// An empty Close frame: no status code and no reason.
+    Empty,
+    /// A Close frame with a status code and a (possibly empty) reason.
+    Frame(CloseFrame),
+}
+
+impl PeerClose {
+    /// The _WebSocket Connection Close Code_ (§7.1.5): the frame's code, or
+    /// 1005 (No Status Received) for an empty frame.
+    pub const fn code(&self) -> CloseCode {
+        match self {
+            Self::Empty => CloseCode::NO_STATUS,
+            Self::Frame(frame) => frame.code,
+        }
+    }
+
+    /// The _WebSocket Connection Close Reason_ (§7.1.6): the frame's reason,
+    /// or empty.
+    pub fn reason(&self) -> &str {
+        match self {
+            Self::Empty => "",
+            Self::Frame(frame) => &frame.reason,
+        }
+    }
+}
+
+impl From<Option<CloseFrame>> for PeerClose {
+    fn from(frame: Option<CloseFrame>) -> Self {
+        frame.map_or(Self::Empty, Self::Frame)
+    }
+}
+
 /// The longest prefix of `s` of at most `max` bytes that ends on a character boundary.
 pub(crate) fn truncate_utf8(s: &str, max: usize) -> &str {
     if s.len() <= max {

@@ -1,16 +1,27 @@
-//! The errors of the framing layer, and the one place that maps each of them
-//! to the close code sent to the peer (RFC 6455 §7.4.1).
+//! The two kinds of error of the framing layer, kept apart because they call
+//! for different answers:
+//!
+//! - [`Error`]: what the *peer* did (a protocol violation, or a transport
+//!   that ended without a closing handshake). The [`Connection`](crate::Connection)
+//!   answers a violation with a Close frame carrying the code that
+//!   [`Error::close_code`] gives it — the one place where each violation
+//!   meets its close code (RFC 6455 §7.4.1).
+//! - [`SendError`]: what the *local program* asked for and the protocol
+//!   forbids (sending after a Close, a control payload over 125 bytes, …).
+//!   Nothing goes on the wire and the connection is unharmed; there is no
+//!   close code, because the peer did nothing wrong.
 
 use std::fmt;
 
 use crate::close_code::CloseCode;
 
-/// Everything that can go wrong in the framing layer; each variant names
-/// the rule of RFC 6455 it breaks, and [`Error::close_code`] its §7.4.1 code.
+/// What the peer did wrong, as [`Connection::poll_event`](crate::Connection::poll_event)
+/// reports it: each variant names the rule of RFC 6455 (or RFC 7692) it
+/// breaks, and [`Error::close_code`] its §7.4.1 code.
 ///
-/// Protocol violations by the peer carry the close code that
-/// [`Error::close_code`] reports; the [`Connection`](crate::Connection) sends
-/// it in a Close frame exactly once and then stops reading.
+/// For a protocol violation the [`Connection`](crate::Connection) sends that
+/// code in a Close frame exactly once and then stops reading;
+/// [`Error::UnexpectedEof`] is the one case with no Close frame to send.
 #[derive(Clone, Debug, PartialEq, Eq)]
 #[non_exhaustive]
 pub enum Error {
@@ -37,8 +48,9 @@ pub enum Error {
     InvalidCloseBody,
     /// A close code an endpoint must not send (§7.4).
     InvalidCloseCode(u16),
-    /// An extension rejected what it received.
-    Extension(String),
+    /// A compressed message that is not valid DEFLATE data (RFC 7692 §6.2:
+    /// the receiver inflates what it receives).
+    InvalidCompressedData,
 
     // --- 1007 Invalid frame payload data ---
     /// Text or a close reason that is not UTF-8 (§8.1).
@@ -58,21 +70,16 @@ pub enum Error {
         max: usize,
     },
 
-    // --- no Close frame is sent for these ---
-    /// The byte stream ended without a closing handshake (close code 1006).
+    // --- no Close frame is sent for this ---
+    /// The byte stream ended without a closing handshake (§7.1.5: the
+    /// connection close code is then 1006).
     UnexpectedEof,
-    /// A message was sent after the closing handshake started (§5.5.1:
-    /// "the endpoint MUST NOT send any more data frames").
-    Closed,
-    /// A payload the caller asked to send breaks a rule (e.g. a control
-    /// payload over 125 bytes, or a close code that may not be sent).
-    InvalidSend(&'static str),
 }
 
 impl Error {
     // ANCHOR: close_code_map
-    /// The close code to send to the peer for this error (§7.4.1), or 1006
-    /// for the cases where no Close frame is sent.
+    /// The close code to send to the peer for this error (§7.4.1); 1006 for
+    /// [`Error::UnexpectedEof`], where no Close frame is sent (§7.1.5).
     pub const fn close_code(&self) -> CloseCode {
         match self {
             Self::ReservedOpcode(_)
@@ -86,20 +93,18 @@ impl Error {
             | Self::ExpectedContinuation
             | Self::InvalidCloseBody
             | Self::InvalidCloseCode(_)
-            | Self::Extension(_) => CloseCode::PROTOCOL_ERROR,
+            | Self::InvalidCompressedData => CloseCode::PROTOCOL_ERROR,
             Self::InvalidUtf8 => CloseCode::INVALID_PAYLOAD,
             Self::FrameTooLarge { .. } | Self::MessageTooLarge { .. } => CloseCode::MESSAGE_TOO_BIG,
-            Self::UnexpectedEof | Self::Closed | Self::InvalidSend(_) => CloseCode::ABNORMAL,
+            Self::UnexpectedEof => CloseCode::ABNORMAL,
         }
     }
     // ANCHOR_END: close_code_map
 
-    /// Whether this error is the peer's fault (a Close frame is sent for it).
+    /// Whether this error is a protocol violation (a Close frame is sent
+    /// for it), rather than a transport that just ended.
     pub const fn is_protocol_violation(&self) -> bool {
-        !matches!(
-            self,
-            Self::UnexpectedEof | Self::Closed | Self::InvalidSend(_)
-        )
+        !matches!(self, Self::UnexpectedEof)
     }
 }
 
@@ -123,17 +128,63 @@ impl fmt::Display for Error {
             Self::ExpectedContinuation => f.write_str("new data frame inside a fragmented message"),
             Self::InvalidCloseBody => f.write_str("close frame body of one byte"),
             Self::InvalidCloseCode(code) => write!(f, "invalid close code {code}"),
-            Self::Extension(msg) => write!(f, "extension error: {msg}"),
+            Self::InvalidCompressedData => {
+                f.write_str("invalid DEFLATE data in a compressed message")
+            }
             Self::InvalidUtf8 => f.write_str("invalid UTF-8"),
             Self::FrameTooLarge { len, max } => {
                 write!(f, "frame of {len} bytes exceeds the limit of {max}")
             }
             Self::MessageTooLarge { max } => write!(f, "message exceeds the limit of {max} bytes"),
             Self::UnexpectedEof => f.write_str("connection closed without a closing handshake"),
-            Self::Closed => f.write_str("the connection is closing or closed"),
-            Self::InvalidSend(why) => write!(f, "cannot send: {why}"),
         }
     }
 }
 
 impl std::error::Error for Error {}
+
+/// What the local program asked to send and the protocol forbids. Nothing
+/// was queued and the connection is unchanged; the program may go on (or
+/// has to stop sending, for [`SendError::Closed`]).
+#[derive(Clone, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum SendError {
+    /// A Close frame was already sent, or received: RFC 6455 §5.5.1, "After
+    /// sending a Close frame, the endpoint MUST NOT send any more data
+    /// frames" (nor a second Close).
+    Closed,
+    /// A new message while a fragmented one is being sent: §5.4, the
+    /// fragments of one message are not interleaved with another data
+    /// message.
+    FragmentInProgress,
+    /// A continuation with no fragmented message of this kind started.
+    NoFragmentInProgress,
+    /// A Ping or Pong payload over 125 bytes (§5.5).
+    ControlFrameTooLong {
+        /// The payload length asked for.
+        len: usize,
+    },
+    /// A close code that must not be sent in a Close frame (1005, 1006,
+    /// 1015, unassigned codes; §7.4.1, §7.4.2).
+    CloseCodeNotSendable(CloseCode),
+}
+
+impl fmt::Display for SendError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Self::Closed => f.write_str("the connection is closing or closed"),
+            Self::FragmentInProgress => f.write_str("a fragmented message is in progress"),
+            Self::NoFragmentInProgress => {
+                f.write_str("no fragmented message of this kind in progress")
+            }
+            Self::ControlFrameTooLong { len } => {
+                write!(f, "control frame payload of {len} bytes (at most 125)")
+            }
+            Self::CloseCodeNotSendable(code) => {
+                write!(f, "close code {} may not be sent", code.0)
+            }
+        }
+    }
+}
+
+impl std::error::Error for SendError {}

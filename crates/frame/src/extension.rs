@@ -30,7 +30,8 @@ pub trait Extension: Send {
     /// message cannot expand without bound.
     ///
     /// # Errors
-    /// Anything the extension finds invalid, or the size limit.
+    /// What the extension finds invalid (e.g. [`Error::InvalidCompressedData`]),
+    /// or the size limit; both are the peer's protocol violations.
     fn decode_frame(
         &mut self,
         rsv: u8,
@@ -40,15 +41,11 @@ pub trait Extension: Send {
         max_out: usize,
     ) -> Result<(), Error>;
 
-    /// Encodes an outgoing message. `Ok(None)` sends it unchanged; otherwise
-    /// the new payload and the RSV bits for its first frame.
-    ///
-    /// # Errors
-    /// Anything that prevents encoding.
-    fn encode_message(
-        &mut self,
-        kind: MessageKind,
-        payload: &Bytes,
-    ) -> Result<Option<(Bytes, u8)>, Error>;
+    /// Encodes an outgoing message: `None` sends it unchanged; otherwise the
+    /// new payload and the RSV bits for its first frame. Encoding cannot
+    /// fail: an extension that cannot (or need not) transform a message
+    /// sends it as it is, which every receiver understands (RFC 7692 §6:
+    /// compression is decided per message).
+    fn encode_message(&mut self, kind: MessageKind, payload: &Bytes) -> Option<(Bytes, u8)>;
 }
 // ANCHOR_END: extension_trait

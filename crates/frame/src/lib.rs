@@ -46,9 +46,9 @@ mod role;
 mod transmit;
 pub mod utf8;
 
-pub use close::{CloseCode, CloseFrame};
+pub use close::{CloseCode, CloseFrame, PeerClose};
 pub use connection::{Config, Connection, Event, Fragment, State};
-pub use error::Error;
+pub use error::{Error, SendError};
 pub use extension::Extension;
 pub use header::Header;
 pub use message::MessageKind;

@@ -7,7 +7,8 @@
 
 use bytes::Bytes;
 use ws_frame::{
-    CloseCode, CloseFrame, Config, Connection, Error, Event, Fragment, MessageKind, Role, State,
+    CloseCode, CloseFrame, Config, Connection, Error, Event, Fragment, MessageKind, Role,
+    SendError, State,
 };
 
 const KEY: [u8; 4] = [0x37, 0xfa, 0x21, 0x3d];
@@ -383,7 +384,7 @@ fn data_after_close_is_ignored() {
     expect(&mut s, &[0x81, 0x81, 0, 0, 0, 0, b'y'], &[], b"");
     s.receive_eof();
     assert_eq!(events(&mut s), []);
-    assert_eq!(s.send_text("late"), Err(Error::Closed));
+    assert_eq!(s.send_text("late"), Err(SendError::Closed));
     assert_eq!(sent(&mut s), b"");
 }
 
@@ -572,7 +573,7 @@ fn close_without_status_sends_an_empty_close_and_the_peer_sees_no_code() {
         &[0x88, 0x80, 1, 2, 3, 4]
     );
     assert_eq!(client.state(), State::Closing);
-    assert_eq!(client.close_without_status(), Err(Error::Closed));
+    assert_eq!(client.close_without_status(), Err(SendError::Closed));
     let mut server = Connection::new(Role::Server, Config::default());
     server.receive(&[0x88, 0x80, 1, 2, 3, 4]);
     assert_eq!(server.poll_event(), Ok(Some(Event::Close(None))));

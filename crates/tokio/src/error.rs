@@ -17,10 +17,18 @@ pub enum Error {
     /// Reading from or writing to the transport failed.
     Io(io::Error),
     /// The peer broke RFC 6455 (our Close frame with the matching code was
-    /// sent), the connection ended without a closing handshake
-    /// ([`ws_frame::Error::UnexpectedEof`], close code 1006), or a message
-    /// could not be sent as asked ([`ws_frame::Error::InvalidSend`]).
+    /// sent), or the connection ended without a closing handshake
+    /// ([`ws_frame::Error::UnexpectedEof`], close code 1006).
     Protocol(ws_frame::Error),
+    /// This program asked to send something RFC 6455 forbids (a control
+    /// payload over 125 bytes, a close code that may not be sent, a message
+    /// inside a fragmented one); nothing was sent and the connection goes
+    /// on. Sending after a Close is [`Error::Closed`] instead.
+    InvalidSend(ws_frame::SendError),
+    /// The server's permessage-deflate answer breaks RFC 7692 §7.1; the
+    /// client dropped the connection (it must _Fail the WebSocket
+    /// Connection_).
+    Negotiation(ws_frame::deflate::NegotiationError),
     /// The opening handshake failed (RFC 6455 §4). On the server the HTTP
     /// error answer was already sent; on the client, a non-101 answer is
     /// [`ws_handshake::Error::Status`] with its status and headers.
@@ -51,10 +59,14 @@ impl Error {
     #[must_use]
     pub fn close_code(&self) -> Option<CloseCode> {
         match self {
-            Self::Protocol(ws_frame::Error::InvalidSend(_)) => None,
             Self::Protocol(e) => Some(e.close_code()),
             Self::Io(_) | Self::Timeout => Some(CloseCode::ABNORMAL),
-            Self::Handshake(_) | Self::Rejected { .. } | Self::Tls(_) | Self::Closed => None,
+            Self::InvalidSend(_)
+            | Self::Negotiation(_)
+            | Self::Handshake(_)
+            | Self::Rejected { .. }
+            | Self::Tls(_)
+            | Self::Closed => None,
         }
     }
 }
@@ -64,6 +76,8 @@ impl fmt::Display for Error {
         match self {
             Self::Io(e) => write!(f, "IO error: {e}"),
             Self::Protocol(e) => write!(f, "WebSocket protocol error: {e}"),
+            Self::InvalidSend(e) => write!(f, "cannot send: {e}"),
+            Self::Negotiation(e) => write!(f, "WebSocket handshake failed: {e}"),
             Self::Handshake(e) => write!(f, "WebSocket handshake failed: {e}"),
             Self::Rejected { status } => write!(f, "upgrade rejected with HTTP {status}"),
             Self::Tls(e) => write!(f, "TLS error: {e}"),
@@ -78,6 +92,8 @@ impl std::error::Error for Error {
         match self {
             Self::Io(e) => Some(e),
             Self::Protocol(e) => Some(e),
+            Self::InvalidSend(e) => Some(e),
+            Self::Negotiation(e) => Some(e),
             Self::Handshake(e) => Some(e),
             _ => None,
         }
@@ -92,10 +108,22 @@ impl From<io::Error> for Error {
 
 impl From<ws_frame::Error> for Error {
     fn from(e: ws_frame::Error) -> Self {
+        Self::Protocol(e)
+    }
+}
+
+impl From<ws_frame::SendError> for Error {
+    fn from(e: ws_frame::SendError) -> Self {
         match e {
-            ws_frame::Error::Closed => Self::Closed,
-            e => Self::Protocol(e),
+            ws_frame::SendError::Closed => Self::Closed,
+            e => Self::InvalidSend(e),
         }
+    }
+}
+
+impl From<ws_frame::deflate::NegotiationError> for Error {
+    fn from(e: ws_frame::deflate::NegotiationError) -> Self {
+        Self::Negotiation(e)
     }
 }
 

@@ -219,7 +219,7 @@ impl<S: AsyncRead + AsyncWrite + Unpin> WebSocket<S> {
     ///
     /// # Errors
     /// [`Error::Closed`] once a Close was sent or received or the connection
-    /// ended; [`Error::Protocol`] with [`ws_frame::Error::InvalidSend`] for a
+    /// ended; [`Error::InvalidSend`] for a
     /// control payload over 125 bytes or a close code that may not be sent;
     /// [`Error::Io`] if writing fails.
     pub async fn send(&mut self, message: Message) -> Result<(), Error> {
@@ -251,8 +251,7 @@ impl<S: AsyncRead + AsyncWrite + Unpin> WebSocket<S> {
     ///
     /// # Errors
     /// [`Error::Timeout`] if the peer did not answer in time (the connection
-    /// is dropped anyway); [`Error::Protocol`] with
-    /// [`ws_frame::Error::InvalidSend`] for a code that may not be sent
+    /// is dropped anyway); [`Error::InvalidSend`] for a code that may not be sent
     /// (1005, 1006, 1015, …); an error that ended the connection meanwhile.
     pub async fn close(&mut self, code: CloseCode, reason: &str) -> Result<(), Error> {
         match self.shared.lock().queue(Message::close(code, reason)) {

@@ -55,7 +55,7 @@ impl Connection {
         self.inbuf = BytesMut::new();
         self.incoming = None;
         self.state = State::Closed;
-        self.close_received = Some(frame.clone());
+        self.close_received = Some(frame.clone().into());
         Ok(Event::Close(frame))
     }
     // ANCHOR_END: on_close

@@ -69,7 +69,7 @@ use bytes::BytesMut;
 pub use config::Config;
 pub use event::{Event, Fragment, State};
 
-use crate::close::{CloseCode, CloseFrame};
+use crate::close::{CloseCode, PeerClose};
 use crate::extension::Extension;
 use crate::message::MessageKind;
 use crate::role::Role;
@@ -100,7 +100,7 @@ pub struct Connection {
     extension: Option<Box<dyn Extension>>,
     mask_source: Option<MaskSource>,
     close_sent: Option<CloseCode>,
-    close_received: Option<Option<CloseFrame>>,
+    close_received: Option<PeerClose>,
 }
 
 impl fmt::Debug for Connection {
@@ -166,8 +166,8 @@ impl Connection {
         self.state
     }
 
-    /// The peer's Close frame, once received (`Some(None)`: it had no body).
-    pub const fn close_received(&self) -> Option<&Option<CloseFrame>> {
+    /// The peer's Close frame, once received.
+    pub const fn close_received(&self) -> Option<&PeerClose> {
         self.close_received.as_ref()
     }
 

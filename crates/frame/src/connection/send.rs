@@ -10,7 +10,7 @@ use bytes::Bytes;
 use super::Config;
 use super::{Connection, State};
 use crate::close::{CloseCode, CloseFrame, MAX_REASON_LEN, truncate_utf8};
-use crate::error::Error;
+use crate::error::SendError;
 use crate::header::Header;
 use crate::mask::apply_mask;
 use crate::message::MessageKind;
@@ -23,9 +23,10 @@ impl Connection {
     /// Queues a text message (RFC 6455 §5.6).
     ///
     /// # Errors
-    /// [`Error::Closed`] after a Close frame was sent or received (§5.5.1);
-    /// [`Error::InvalidSend`] while a fragmented message is being sent.
-    pub fn send_text(&mut self, text: impl Into<Utf8Bytes>) -> Result<(), Error> {
+    /// [`SendError::Closed`] after a Close frame was sent or received
+    /// (§5.5.1); [`SendError::FragmentInProgress`] while a fragmented message
+    /// is being sent.
+    pub fn send_text(&mut self, text: impl Into<Utf8Bytes>) -> Result<(), SendError> {
         self.send_message(MessageKind::Text, text.into().into_bytes())
     }
 
@@ -33,7 +34,7 @@ impl Connection {
     ///
     /// # Errors
     /// As [`Connection::send_text`].
-    pub fn send_binary(&mut self, data: impl Into<Bytes>) -> Result<(), Error> {
+    pub fn send_binary(&mut self, data: impl Into<Bytes>) -> Result<(), SendError> {
         self.send_message(MessageKind::Binary, data.into())
     }
 
@@ -42,13 +43,13 @@ impl Connection {
     ///
     /// # Errors
     /// As [`Connection::send_text`].
-    pub fn send_message(&mut self, kind: MessageKind, data: Bytes) -> Result<(), Error> {
+    pub fn send_message(&mut self, kind: MessageKind, data: Bytes) -> Result<(), SendError> {
         self.check_can_send_data()?;
         if self.outgoing.is_some() {
-            return Err(Error::InvalidSend("a fragmented message is in progress"));
+            return Err(SendError::FragmentInProgress);
         }
         let (payload, rsv) = match &mut self.extension {
-            Some(ext) => ext.encode_message(kind, &data)?.unwrap_or((data, 0)),
+            Some(ext) => ext.encode_message(kind, &data).unwrap_or((data, 0)),
             None => (data, 0),
         };
         self.queue_data(kind.opcode(), true, rsv, payload);
@@ -61,27 +62,22 @@ impl Connection {
     /// not transform fragments sent this way.
     ///
     /// # Errors
-    /// [`Error::Closed`] after a Close; [`Error::InvalidSend`] for a first
-    /// piece while a message is in progress, or a later piece without one.
+    /// [`SendError::Closed`] after a Close; [`SendError::FragmentInProgress`]
+    /// for a first piece while a message is in progress,
+    /// [`SendError::NoFragmentInProgress`] for a later piece without one.
     pub fn send_fragment(
         &mut self,
         kind: MessageKind,
         data: Bytes,
         first: bool,
         fin: bool,
-    ) -> Result<(), Error> {
+    ) -> Result<(), SendError> {
         self.check_can_send_data()?;
         let opcode = match (first, self.outgoing) {
             (true, None) => kind.opcode(),
             (false, Some(k)) if k == kind => OpCode::Continuation,
-            (true, Some(_)) => {
-                return Err(Error::InvalidSend("a fragmented message is in progress"));
-            }
-            (false, _) => {
-                return Err(Error::InvalidSend(
-                    "no fragmented message of this kind in progress",
-                ));
-            }
+            (true, Some(_)) => return Err(SendError::FragmentInProgress),
+            (false, _) => return Err(SendError::NoFragmentInProgress),
         };
         self.outgoing = if fin { None } else { Some(kind) };
         self.queue_data(opcode, fin, 0, data);
@@ -92,9 +88,9 @@ impl Connection {
     /// Queues a Ping (§5.5.2) with up to 125 bytes of application data.
     ///
     /// # Errors
-    /// [`Error::InvalidSend`] for a payload over 125 bytes; [`Error::Closed`]
-    /// after a Close was sent.
-    pub fn ping(&mut self, payload: impl Into<Bytes>) -> Result<(), Error> {
+    /// [`SendError::ControlFrameTooLong`] for a payload over 125 bytes;
+    /// [`SendError::Closed`] after a Close was sent.
+    pub fn ping(&mut self, payload: impl Into<Bytes>) -> Result<(), SendError> {
         self.send_control(OpCode::Ping, &payload.into())
     }
 
@@ -103,9 +99,9 @@ impl Connection {
     /// (§5.5.3: "serves as a unidirectional heartbeat").
     ///
     /// # Errors
-    /// [`Error::InvalidSend`] for a payload over 125 bytes; [`Error::Closed`]
-    /// once the state is [`State::Closed`].
-    pub fn pong(&mut self, payload: impl Into<Bytes>) -> Result<(), Error> {
+    /// [`SendError::ControlFrameTooLong`] for a payload over 125 bytes;
+    /// [`SendError::Closed`] once the state is [`State::Closed`].
+    pub fn pong(&mut self, payload: impl Into<Bytes>) -> Result<(), SendError> {
         self.send_control(OpCode::Pong, &payload.into())
     }
 
@@ -116,14 +112,15 @@ impl Connection {
     /// already received.
     ///
     /// # Errors
-    /// [`Error::Closed`] if a Close was already sent; [`Error::InvalidSend`]
-    /// for a code that may not be sent (1005, 1006, 1015, …; §7.4).
-    pub fn close(&mut self, code: CloseCode, reason: &str) -> Result<(), Error> {
+    /// [`SendError::Closed`] if a Close was already sent;
+    /// [`SendError::CloseCodeNotSendable`] for a code that may not be sent
+    /// (1005, 1006, 1015, …; §7.4).
+    pub fn close(&mut self, code: CloseCode, reason: &str) -> Result<(), SendError> {
         if !code.is_valid_on_wire() {
-            return Err(Error::InvalidSend("this close code may not be sent"));
+            return Err(SendError::CloseCodeNotSendable(code));
         }
         if self.close_sent.is_some() || self.state == State::Closed {
-            return Err(Error::Closed);
+            return Err(SendError::Closed);
         }
         self.queue_close(&CloseFrame::new(
             code,
@@ -139,35 +136,35 @@ impl Connection {
     /// The peer then sees code 1005 (No Status Received).
     ///
     /// # Errors
-    /// [`Error::Closed`] if a Close was already sent.
-    pub fn close_without_status(&mut self) -> Result<(), Error> {
+    /// [`SendError::Closed`] if a Close was already sent.
+    pub fn close_without_status(&mut self) -> Result<(), SendError> {
         if self.close_sent.is_some() || self.state == State::Closed {
-            return Err(Error::Closed);
+            return Err(SendError::Closed);
         }
         self.queue_close_empty();
         self.state = State::Closing;
         Ok(())
     }
 
-    fn check_can_send_data(&self) -> Result<(), Error> {
+    fn check_can_send_data(&self) -> Result<(), SendError> {
         // RFC 6455 §5.5.1: "After sending a Close frame, the endpoint MUST
         // NOT send any more data frames."
         if self.close_sent.is_some() || self.state != State::Open {
-            return Err(Error::Closed);
+            return Err(SendError::Closed);
         }
         Ok(())
     }
 
     // ANCHOR: send_control
-    fn send_control(&mut self, opcode: OpCode, payload: &[u8]) -> Result<(), Error> {
+    fn send_control(&mut self, opcode: OpCode, payload: &[u8]) -> Result<(), SendError> {
         if payload.len() > 125 {
-            return Err(Error::InvalidSend("control frame payload over 125 bytes"));
+            return Err(SendError::ControlFrameTooLong { len: payload.len() });
         }
         // A Pong may still answer a Ping while we wait for the peer's Close
         // (§5.5.2); nothing else is sent after our Close.
         let pong_while_closing = opcode == OpCode::Pong && self.state == State::Closing;
         if (self.close_sent.is_some() && !pong_while_closing) || self.state == State::Closed {
-            return Err(Error::Closed);
+            return Err(SendError::Closed);
         }
         self.queue_frame(opcode, true, 0, payload);
         Ok(())
