@@ -4,7 +4,7 @@ mod common;
 
 use bytes::Bytes;
 use common::*;
-use ws_frame::mask::{apply_mask, apply_mask_reference};
+use ws_frame::apply_mask;
 use ws_frame::{
     CloseCode, CloseFrame, Config, Connection, Error, Event, MessageKind, OpCode, Role, SendError,
     State,
@@ -186,7 +186,7 @@ fn rfc6455_5_3_mask_is_xor_with_key_octet_i_mod_4() {
                 .collect();
             assert_eq!(fast, expected);
             let mut slow = data[..len].to_vec();
-            apply_mask_reference(&mut slow, KEY, offset);
+            mask_by_definition(&mut slow, KEY, offset);
             assert_eq!(slow, expected);
         }
     }

@@ -208,7 +208,7 @@ pub fn masked_frame(opcode: OpCode, payload: &[u8]) -> Vec<u8> {
     let mut frame = Vec::with_capacity(n + payload.len());
     frame.extend_from_slice(&head[..n]);
     frame.extend_from_slice(payload);
-    ws_frame::mask::apply_mask(&mut frame[n..], key, 0);
+    ws_frame::apply_mask(&mut frame[n..], key, 0);
     frame
 }
 

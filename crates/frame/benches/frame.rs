@@ -8,9 +8,9 @@ use std::hint::black_box;
 
 use bytes::{Bytes, BytesMut};
 use criterion::{BenchmarkId, Criterion, Throughput, criterion_main};
+use ws_frame::Utf8Validator;
+use ws_frame::apply_mask;
 use ws_frame::deflate::{DeflateConfig, DeflateParams, PerMessageDeflate};
-use ws_frame::mask::{apply_mask, apply_mask_reference};
-use ws_frame::utf8::Utf8Validator;
 use ws_frame::{Config, Connection, Extension, Header, MessageKind, Role};
 
 const KEY: [u8; 4] = [0x37, 0xfa, 0x21, 0x3d];
@@ -35,6 +35,14 @@ fn header_decode(c: &mut Criterion) {
     group.finish();
 }
 
+/// RFC 6455 §5.3 one byte at a time: the baseline `apply_mask` is measured
+/// against.
+fn apply_mask_by_definition(buf: &mut [u8], key: [u8; 4], offset: usize) {
+    for (i, byte) in buf.iter_mut().enumerate() {
+        *byte ^= key[(offset + i) % 4];
+    }
+}
+
 fn mask(c: &mut Criterion) {
     let mut group = c.benchmark_group("mask");
     for (name, len) in SIZES {
@@ -44,7 +52,7 @@ fn mask(c: &mut Criterion) {
             b.iter(|| apply_mask(black_box(&mut buf), KEY, 0));
         });
         group.bench_function(BenchmarkId::new("apply_mask_reference", name), |b| {
-            b.iter(|| apply_mask_reference(black_box(&mut buf), KEY, 0));
+            b.iter(|| apply_mask_by_definition(black_box(&mut buf), KEY, 0));
         });
     }
     // The yardstick: copying the same 1 MiB.

@@ -7,9 +7,9 @@
 
 use bytes::{BufMut, Bytes, BytesMut};
 
-pub use crate::close_code::CloseCode;
+pub(crate) use crate::close_code::CloseCode;
 use crate::error::Error;
-use crate::utf8::validate;
+use crate::utf8::validate_utf8;
 
 /// The body of a Close frame that carried a status code (RFC 6455 §5.5.1).
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -57,7 +57,7 @@ impl CloseFrame {
         if !code.is_valid_on_wire() {
             return Err(Error::InvalidCloseCode(code.0));
         }
-        let reason = validate(reason)?;
+        let reason = validate_utf8(reason)?;
         Ok(Some(Self {
             code,
             reason: reason.to_owned(),

@@ -13,45 +13,52 @@
 //!                          (Text, Binary, Ping, Pong, Close)
 //! ```
 //!
-//! Start with [`Connection`]; the modules name the concepts of the RFC:
+//! Start with [`Connection`]. Every type is exported here, at the crate
+//! root, and nowhere else; only permessage-deflate, a separate RFC with its
+//! own vocabulary, has a module of its own ([`deflate`]).
 //!
-//! | module | RFC 6455 | what it does |
+//! | concept | RFC 6455 | items |
 //! |---|---|---|
-//! | [`opcode`] | §5.2, §11.8 | frame types |
-//! | [`header`] | §5.2 | the 2–14 byte frame header |
-//! | [`mask`] | §5.3, §10.3 | client-to-server masking |
-//! | [`close`] | §5.5.1, §7.4 | close codes and reasons |
-//! | [`utf8`] | §5.6, §8.1 | incremental, fail-fast UTF-8 validation |
-//! | [`connection`] | §5.4, §5.5, §7 | the state machine: fragments, control frames, closing handshake |
-//! | [`extension`] | §9 | the hook for permessage-deflate |
-//! | [`deflate`] | RFC 7692 | permessage-deflate: negotiation and the extension |
-//! | [`error`] | §7.4.1 | every violation and its close code |
+//! | the state machine: fragments, control frames, closing handshake | §5.4, §5.5, §7 | [`Connection`], [`Config`], [`Event`], [`Fragment`], [`State`], [`Role`] |
+//! | messages and frame types | §5.2, §5.6, §11.8 | [`MessageKind`], [`OpCode`] |
+//! | the 2–14 byte frame header | §5.2 | [`Header`], [`bits`], [`MAX_CONTROL_PAYLOAD`] |
+//! | client-to-server masking | §5.3, §10.3 | [`apply_mask`] |
+//! | close codes and reasons | §5.5.1, §7.1.5, §7.4 | [`CloseCode`], [`CloseFrame`], [`PeerClose`], [`MAX_REASON_LEN`] |
+//! | incremental, fail-fast UTF-8 validation | §5.6, §8.1 | [`Utf8Bytes`], [`Utf8Validator`], [`validate_utf8`] |
+//! | what the peer did wrong, and what the program may not do | §7.4.1 | [`Error`] (with its close code), [`SendError`] |
+//! | the hook for extensions | §9 | [`Extension`] |
+//! | permessage-deflate | RFC 7692 | [`deflate`] |
 //!
-//! Imports point one way: the leaves (`opcode`, `close_code`, `error`, `role`,
-//! `message`, `utf8`, `mask`, `header`, `close`, `extension`, `deflate`) never
-//! import from [`connection`], which sits on top of them.
+//! Inside, each concept is a private module (`connection`, `header`,
+//! `mask`, `close`, `close_code`, `utf8`, `error`, …); the book's "How the
+//! code is laid out" page maps them to RFC sections. Imports point one way:
+//! the leaves (`opcode`, `close_code`, `error`, `role`, `message`, `utf8`,
+//! `mask`, `header`, `close`, `extension`, `deflate`) never import from
+//! `connection`, which sits on top of them.
 #![forbid(unsafe_code)]
 
-pub mod close;
+mod close;
 mod close_code;
-pub mod connection;
+mod connection;
 pub mod deflate;
-pub mod error;
-pub mod extension;
-pub mod header;
-pub mod mask;
+mod error;
+mod extension;
+mod header;
+mod mask;
 mod message;
-pub mod opcode;
+mod opcode;
 mod role;
 mod transmit;
-pub mod utf8;
+mod utf8;
 
-pub use close::{CloseCode, CloseFrame, PeerClose};
+pub use close::{CloseFrame, MAX_REASON_LEN, PeerClose};
+pub use close_code::CloseCode;
 pub use connection::{Config, Connection, Event, Fragment, State};
 pub use error::{Error, SendError};
 pub use extension::Extension;
-pub use header::Header;
+pub use header::{Header, MAX_CONTROL_PAYLOAD, bits};
+pub use mask::apply_mask;
 pub use message::MessageKind;
 pub use opcode::OpCode;
 pub use role::Role;
-pub use utf8::Utf8Bytes;
+pub use utf8::{Utf8Bytes, Utf8Validator, validate_utf8};

@@ -9,15 +9,16 @@
 //! byte within the payload (`offset`) and rotates the key accordingly.
 //!
 //! The fast path works on eight bytes at a time in safe code: the compiler
-//! turns the `u64` XOR loop into vector instructions. [`apply_mask_reference`]
-//! is the byte-by-byte definition the tests compare against.
+//! turns the `u64` XOR loop into vector instructions. `apply_mask_reference`
+//! (compiled for the tests only) is the byte-by-byte definition the tests
+//! compare against.
 
 /// XORs `buf` with `key`, where `buf[0]` is byte number `offset` of the payload.
 ///
 /// Applying the same mask twice restores the original bytes.
 ///
 /// ```
-/// use ws_frame::mask::apply_mask;
+/// use ws_frame::apply_mask;
 /// // RFC 6455 §5.7: a masked "Hello" with key 37 fa 21 3d.
 /// let mut payload = *b"Hello";
 /// apply_mask(&mut payload, [0x37, 0xfa, 0x21, 0x3d], 0);
@@ -48,7 +49,9 @@ pub fn apply_mask(buf: &mut [u8], key: [u8; 4], offset: usize) {
 // ANCHOR: apply_mask_reference
 /// The definition from RFC 6455 §5.3, one byte at a time:
 /// `transformed-octet-i = original-octet-i XOR masking-key-octet-(i MOD 4)`.
-pub fn apply_mask_reference(buf: &mut [u8], key: [u8; 4], offset: usize) {
+/// The test oracle for [`apply_mask`], not part of the API.
+#[cfg(test)]
+fn apply_mask_reference(buf: &mut [u8], key: [u8; 4], offset: usize) {
     for (i, byte) in buf.iter_mut().enumerate() {
         *byte ^= key[(offset + i) % 4];
     }

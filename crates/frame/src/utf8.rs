@@ -22,7 +22,7 @@ use crate::error::Error;
 ///
 /// # Errors
 /// [`Error::InvalidUtf8`] if it is not.
-pub fn validate(bytes: &[u8]) -> Result<&str, Error> {
+pub fn validate_utf8(bytes: &[u8]) -> Result<&str, Error> {
     simdutf8::basic::from_utf8(bytes).map_err(|_| Error::InvalidUtf8)
 }
 
@@ -129,7 +129,7 @@ impl Utf8Bytes {
     /// # Errors
     /// [`Error::InvalidUtf8`] if they are not.
     pub fn try_from_bytes(bytes: Bytes) -> Result<Self, Error> {
-        validate(&bytes)?;
+        validate_utf8(&bytes)?;
         Ok(Self(bytes))
     }
 

@@ -11,8 +11,8 @@
 
 use bytes::Bytes;
 use proptest::prelude::*;
+use ws_frame::bits::{RSV1, RSV2};
 use ws_frame::deflate::{self, DeflateConfig, PerMessageDeflate};
-use ws_frame::header::bits::{RSV1, RSV2};
 use ws_frame::{
     Config, Connection, Error, Event, Extension, Header, MessageKind, OpCode, Role, State,
 };

@@ -226,7 +226,7 @@ fn valid_frame(role: Role) -> impl Strategy<Value = (Vec<u8>, OpCode)> {
             let start = out.len();
             out.extend_from_slice(&payload);
             if let Some(key) = mask {
-                ws_frame::mask::apply_mask(&mut out[start..], key, 0);
+                ws_frame::apply_mask(&mut out[start..], key, 0);
             }
             (out, opcode)
         })
@@ -274,7 +274,7 @@ proptest! {
             // Strip the mask for a client: re-encode unmasked.
             let (mut header, n) = ws_frame::Header::parse(&frame).unwrap().unwrap();
             let mut payload = frame[n..].to_vec();
-            ws_frame::mask::apply_mask(&mut payload, header.mask.take().unwrap(), 0);
+            ws_frame::apply_mask(&mut payload, header.mask.take().unwrap(), 0);
             let mut buf = [0; ws_frame::Header::MAX_LEN];
             let n = header.encode(&mut buf);
             [&buf[..n], &payload[..]].concat()

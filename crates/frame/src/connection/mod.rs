@@ -1,47 +1,5 @@
-//! The sans-IO WebSocket connection: one state machine per connection and role.
-//!
-//! ```text
-//!   bytes from the peer                               bytes to the peer
-//!  ─────────────────────► receive() ┐        ┌► poll_transmit() / transmit_chunks()
-//!                         receive_eof()      │
-//!                                   ▼        │
-//!                ┌──────────────────────────────────────┐
-//!                │ Connection                           │
-//!                │  header → payload (unmask, UTF-8)    │
-//!                │  → message assembly → events         │
-//!                │  automatic Pong and Close reply ─────┘
-//!                └──────────────────────────────────────┘
-//!                                   │        ▲
-//!               poll_event() ◄──────┘        └── send_text(), send_binary(),
-//!   (Text, Binary, Ping, Pong, Close)             ping(), pong(), close()
-//! ```
-//!
-//! # How to drive it
-//!
-//! 1. Feed every byte read from the transport to [`Connection::receive`] (or
-//!    append it to [`Connection::read_buf`]), and the end of the stream to
-//!    [`Connection::receive_eof`].
-//! 2. Call [`Connection::poll_event`] until it returns `Ok(None)`. Frames are
-//!    decoded lazily here; an `Err` is a protocol violation whose Close frame
-//!    has already been queued, after which the connection is closed.
-//! 3. Call the `send_*` commands whenever the application wants.
-//! 4. After 2 and 3, write out everything [`Connection::poll_transmit`] gives
-//!    (an automatic Pong or Close reply may be waiting even if the
-//!    application sent nothing).
-//! 5. When [`Connection::state`] is [`State::Closed`] and the transmit queue
-//!    is empty, the WebSocket is done: the server closes the TCP connection
-//!    first (RFC 6455 §7.1.1); a client waits for the server to do so.
-//!
-//! ```
-//! use ws_frame::{Connection, Config, Event, Role};
-//! let mut server = Connection::new(Role::Server, Config::default());
-//! // RFC 6455 §5.7: a masked text frame "Hello" from a client.
-//! server.receive(&[0x81, 0x85, 0x37, 0xfa, 0x21, 0x3d, 0x7f, 0x9f, 0x4d, 0x51, 0x58]);
-//! let Some(Event::Text(text)) = server.poll_event().unwrap() else { panic!() };
-//! assert_eq!(text, "Hello");
-//! server.send_text(text).unwrap();
-//! assert_eq!(&server.poll_transmit().unwrap()[..], b"\x81\x05Hello");
-//! ```
+//! The sans-IO WebSocket connection: one state machine per connection and
+//! role. How to drive it is in the docs of [`Connection`].
 //!
 //! # Where each part lives
 //!
@@ -81,8 +39,51 @@ use receive::ReadState;
 /// Where masks come from (§5.3: "a strong source of entropy").
 type MaskSource = Box<dyn FnMut() -> [u8; 4] + Send>;
 
-/// A WebSocket connection without IO (RFC 6455 §5–§7). See the [module docs](self) for the
-/// call order.
+/// A WebSocket connection without IO (RFC 6455 §5–§7).
+///
+/// ```text
+///   bytes from the peer                               bytes to the peer
+///  ─────────────────────► receive() ┐        ┌► poll_transmit() / transmit_chunks()
+///                         receive_eof()      │
+///                                   ▼        │
+///                ┌──────────────────────────────────────┐
+///                │ Connection                           │
+///                │  header → payload (unmask, UTF-8)    │
+///                │  → message assembly → events         │
+///                │  automatic Pong and Close reply ─────┘
+///                └──────────────────────────────────────┘
+///                                   │        ▲
+///               poll_event() ◄──────┘        └── send_text(), send_binary(),
+///   (Text, Binary, Ping, Pong, Close)             ping(), pong(), close()
+/// ```
+///
+/// # How to drive it
+///
+/// 1. Feed every byte read from the transport to [`Connection::receive`] (or
+///    append it to [`Connection::read_buf`]), and the end of the stream to
+///    [`Connection::receive_eof`].
+/// 2. Call [`Connection::poll_event`] until it returns `Ok(None)`. Frames are
+///    decoded lazily here; an `Err` is a protocol violation whose Close frame
+///    has already been queued, after which the connection is closed.
+/// 3. Call the `send_*` commands whenever the application wants.
+/// 4. After 2 and 3, write out everything [`Connection::poll_transmit`] gives
+///    (an automatic Pong or Close reply may be waiting even if the
+///    application sent nothing).
+/// 5. When [`Connection::state`] is [`State::Closed`] and the transmit queue
+///    is empty, the WebSocket is done: the server closes the TCP connection
+///    first (RFC 6455 §7.1.1); a client waits for the server to do so.
+///
+/// ```
+/// use ws_frame::{Connection, Config, Event, Role};
+/// let mut server = Connection::new(Role::Server, Config::default());
+/// // RFC 6455 §5.7: a masked text frame "Hello" from a client.
+/// server.receive(&[0x81, 0x85, 0x37, 0xfa, 0x21, 0x3d, 0x7f, 0x9f, 0x4d, 0x51, 0x58]);
+/// let Some(Event::Text(text)) = server.poll_event().unwrap() else { panic!() };
+/// assert_eq!(text, "Hello");
+/// server.send_text(text).unwrap();
+/// assert_eq!(&server.poll_transmit().unwrap()[..], b"\x81\x05Hello");
+/// ```
+///
 pub struct Connection {
     role: Role,
     config: Config,
