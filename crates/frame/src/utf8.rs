@@ -30,7 +30,7 @@ pub fn validate_utf8(bytes: &[u8]) -> Result<&str, Error> {
 /// (RFC 6455 §8.1).
 ///
 /// ```
-/// use ws_frame::utf8::Utf8Validator;
+/// use ws_frame::Utf8Validator;
 /// let euro = "€".as_bytes(); // e2 82 ac
 /// let mut v = Utf8Validator::default();
 /// v.feed(&euro[..1]).unwrap(); // an unfinished character is fine...
