@@ -8,7 +8,8 @@
 //!  idle memory:     `taskset -c 1 ws-bench idle` against each, one after the other
 //!  for each cell (payload × conns), for each repeat, for each server:
 //!                   `taskset -c 1 ws-bench echo … --server-pid PID --json`
-//!  medians → tables (server CPU per echo, msgs/s, p99, idle KiB/conn) → targets
+//!  medians → tables (server CPU per echo, its user and kernel parts, msgs/s,
+//!            p99, server load, idle KiB/conn) → targets
 //! ```
 //!
 //! | module | what it holds |

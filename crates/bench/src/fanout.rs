@@ -6,8 +6,9 @@
 //! sends `{"type":"message","text":"..."}`, every member (the sender too)
 //! receives `{"type":"message","room":..,"from":..,"text":..,"ts":..}`; the
 //! first message after connecting is a `welcome`. The server rate-limits
-//! each member to 20 messages/s sustained, so load comes from members × senders,
-//! not from the send rate: deliveries/s ≈ K × rate × M.
+//! each member to 20 messages/s sustained (bursts of up to 50), so load
+//! comes from members × senders, not from the send rate: deliveries/s ≈
+//! K × rate × M.
 //!
 //! Each sent text carries the send time (nanoseconds since this process'
 //! start), so delivery latency needs no clock shared with the server.
@@ -38,7 +39,8 @@ pub struct Options {
     pub members: usize,
     /// Members that also send.
     pub senders: usize,
-    /// Messages per second per sender (the server allows 20 sustained).
+    /// Messages per second per sender (the server allows each member 20 a
+    /// second sustained, bursts of up to 50; the excess gets `rate_limited`).
     pub rate: f64,
     /// Warm-up, measured window, the server's PID (for its CPU time).
     pub window: Window,

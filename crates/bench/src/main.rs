@@ -140,7 +140,8 @@ struct FanoutArgs {
     /// Members that send.
     #[arg(long, default_value_t = 10)]
     senders: usize,
-    /// Messages per second per sender (the server allows 20 sustained).
+    /// Messages per second per sender (the server allows each member 20 a
+    /// second sustained, bursts of up to 50; the excess gets `rate_limited`).
     #[arg(long, default_value_t = 10.0)]
     rate: f64,
     #[command(flatten)]

@@ -7,9 +7,11 @@
 //! parameters; `--verbose` reports the negotiated subprotocol and extensions
 //! on stderr (stdout stays one line per received message).
 //!
-//! Exit status: 0 after a normal close (1000 or 1001); 2 when the opening
-//! handshake fails (the HTTP status line goes to stderr); 1 for any other
-//! ending (the close code and reason go to stderr).
+//! Exit status: 0 after a normal close (1000, 1001, or a Close without a
+//! code); 2 when no connection comes about (a bad argument, a failed connect
+//! or TLS setup, or a failed opening handshake, whose HTTP status line goes
+//! to stderr); 1 for any other ending (the close code and reason go to
+//! stderr).
 #![forbid(unsafe_code)]
 
 use std::io::Write as _;

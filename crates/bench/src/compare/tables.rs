@@ -26,7 +26,8 @@ pub(super) fn medians(reports: &[Vec<Report>], metric: impl Fn(&Report) -> f64) 
         .collect()
 }
 
-/// The best peer value (index ≥ 1) by `better`, or NaN.
+/// The best finite peer value (index ≥ 1), the lowest if `lower_is_better`,
+/// else the highest; NaN if no peer has one.
 pub(super) fn best_peer(values: &[f64], lower_is_better: bool) -> f64 {
     values
         .iter()
@@ -93,14 +94,15 @@ fn table(out: &mut String, results: &Results, spec: &Table) {
 /// One table of the comparison: a metric of each run, its medians per cell.
 struct Table {
     title: &'static str,
-    /// `Some(true)`: lower is better (the best cell is marked); `None`: no ranking.
+    /// `Some(true)`: lower is better, `Some(false)`: higher; either adds the
+    /// column ours / best peer. `None`: no ranking, no such column.
     lower_is_better: Option<bool>,
     metric: fn(&Report) -> f64,
     format: fn(f64) -> String,
 }
 
 impl Table {
-    /// A table whose best peer is marked, and ours compared with it.
+    /// A table with the column ours / best peer.
     const fn ranked(
         title: &'static str,
         lower_is_better: bool,
