@@ -2,7 +2,7 @@
 //! first K of them also senders. Every member counts the room messages it
 //! receives and how long each took from the send.
 //!
-//! The chat contract (shared/spec/server.md): JSON text frames; a client
+//! The chat contract (`docs/server-interface.md`): JSON text frames; a client
 //! sends `{"type":"message","text":"..."}`, every member (the sender too)
 //! receives `{"type":"message","room":..,"from":..,"text":..,"ts":..}`; the
 //! first message after connecting is a `welcome`. The server rate-limits

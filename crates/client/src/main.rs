@@ -1,7 +1,7 @@
 //! `ws-client URL`: each line read from stdin is sent as one text message;
 //! each message received is written to stdout as one line (binary messages
 //! as lowercase hex). On stdin EOF it sends Close 1000, waits at most 5 s for
-//! the server's Close, and exits 0. See `shared/spec/server.md`.
+//! the server's Close, and exits 0. See `docs/server-interface.md`.
 //!
 //! `--deflate` offers permessage-deflate (RFC 7692) with the default
 //! parameters; `--verbose` reports the negotiated subprotocol and extensions
