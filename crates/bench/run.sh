@@ -3,7 +3,7 @@
 # release, then runs `ws-bench compare` (servers pinned to core 0, the load
 # generator to core 1, runs interleaved, medians of the repeats).
 #
-#   crates/bench/run.sh                        # the full table (about 12 minutes)
+#   crates/bench/run.sh                        # the full table (how long: docs/benchmarks.md)
 #   crates/bench/run.sh --payloads 1KiB --conns 10 --repeats 1 --duration 1 --idle-conns 100
 #
 # Every argument goes to `ws-bench compare` (see `ws-bench compare --help`).

@@ -2,12 +2,13 @@
 //! first K of them also senders. Every member counts the room messages it
 //! receives and how long each took from the send.
 //!
-//! The chat contract (shared/spec/server.md): JSON text frames; a client
+//! The chat contract (`docs/server-interface.md`): JSON text frames; a client
 //! sends `{"type":"message","text":"..."}`, every member (the sender too)
 //! receives `{"type":"message","room":..,"from":..,"text":..,"ts":..}`; the
 //! first message after connecting is a `welcome`. The server rate-limits
-//! each member to 20 messages/s sustained, so load comes from members × senders,
-//! not from the send rate: deliveries/s ≈ K × rate × M.
+//! each member to 20 messages/s sustained (bursts of up to 50), so load
+//! comes from members × senders, not from the send rate: deliveries/s ≈
+//! K × rate × M.
 //!
 //! Each sent text carries the send time (nanoseconds since this process'
 //! start), so delivery latency needs no clock shared with the server.
@@ -22,7 +23,8 @@ use ws_tokio::{CloseCode, Message};
 
 use crate::phase::Phase;
 use crate::procfs;
-use crate::stats::{Latencies, human};
+use crate::stats::{Latencies, finite_or_null, human};
+use crate::window::{Measured, Window};
 
 /// What to run.
 #[derive(Clone, Debug)]
@@ -37,14 +39,11 @@ pub struct Options {
     pub members: usize,
     /// Members that also send.
     pub senders: usize,
-    /// Messages per second per sender (the server allows 20 sustained).
+    /// Messages per second per sender (the server allows each member 20 a
+    /// second sustained, bursts of up to 50; the excess gets `rate_limited`).
     pub rate: f64,
-    /// Warm-up before measuring.
-    pub warmup: Duration,
-    /// Measured window.
-    pub duration: Duration,
-    /// The server's PID, for its CPU time.
-    pub server_pid: Option<u32>,
+    /// Warm-up, measured window, the server's PID (for its CPU time).
+    pub window: Window,
     /// Print a progress line every second.
     pub progress: bool,
 }
@@ -80,8 +79,7 @@ impl Report {
             "deliveries_per_sec": self.deliveries_per_sec,
             "p50_us": self.p50_us,
             "p99_us": self.p99_us,
-            "server_cpu_us_per_delivery":
-                if self.server_cpu_us_per_delivery.is_finite() { json!(self.server_cpu_us_per_delivery) } else { serde_json::Value::Null },
+            "server_cpu_us_per_delivery": finite_or_null(self.server_cpu_us_per_delivery),
             "errors": self.errors,
         })
     }
@@ -197,29 +195,21 @@ async fn run_async(options: &Options) -> Result<Report, Box<dyn std::error::Erro
         });
     }
 
-    tokio::time::sleep(options.warmup).await;
-    let cpu0 = options.server_pid.map(procfs::cpu_time).transpose()?;
-    let start = Instant::now();
-    shared.phase.measure();
-    let mut last = (start, shared.total_deliveries.load(Ordering::Relaxed));
-    while start.elapsed() < options.duration {
-        let tick = (last.0 + Duration::from_secs(1)).min(start + options.duration);
-        tokio::time::sleep_until(tick.into()).await;
-        if options.progress {
-            let now = Instant::now();
-            let total = shared.total_deliveries.load(Ordering::Relaxed);
-            let rate = (total - last.1) as f64 / (now - last.0).as_secs_f64();
-            eprint!(
-                "\rfan-out  {:>4.1} s  {:>9} deliveries/s   ",
-                (now - start).as_secs_f64(),
-                human(rate)
-            );
-            last = (now, total);
-        }
-    }
-    shared.phase.stop();
-    let seconds = start.elapsed().as_secs_f64();
-    let cpu1 = options.server_pid.map(procfs::cpu_time).transpose()?;
+    let progress = options.progress.then_some(|elapsed: f64, rate: f64| {
+        eprint!(
+            "\rfan-out  {elapsed:>4.1} s  {:>9} deliveries/s   ",
+            human(rate)
+        );
+    });
+    let cpu = |pid: Option<u32>| pid.map(procfs::cpu_time).transpose();
+    let Measured {
+        seconds,
+        before: cpu0,
+        after: cpu1,
+    } = options
+        .window
+        .run(&shared.phase, &shared.total_deliveries, cpu, progress)
+        .await?;
     if options.progress {
         eprintln!();
     }

@@ -16,6 +16,7 @@
 //! | [`fanout`] | `/chat/{room}`: M members, K senders, deliveries/s and delivery latency |
 //! | [`idle`] | RSS growth of a server over many idle connections |
 //! | [`compare`] | runs our server and the peers interleaved and prints the table |
+//! | [`window`] | the measured window of a load run and the clock that runs it |
 //! | [`stats`] | latency histogram, percentiles, medians |
 //! | [`procfs`] | CPU time and RSS of a process from `/proc` |
 //!
@@ -32,6 +33,7 @@ mod phase;
 pub mod procfs;
 pub mod raw;
 pub mod stats;
+pub mod window;
 
 use std::io::Write;
 use std::net::SocketAddr;

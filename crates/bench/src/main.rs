@@ -83,6 +83,16 @@ struct WindowArgs {
     server_pid: Option<u32>,
 }
 
+impl From<WindowArgs> for ws_bench::window::Window {
+    fn from(a: WindowArgs) -> Self {
+        Self {
+            warmup: a.warmup,
+            duration: a.duration,
+            server_pid: a.server_pid,
+        }
+    }
+}
+
 /// `ws-bench echo`.
 #[derive(Args, Debug)]
 struct EchoArgs {
@@ -130,7 +140,8 @@ struct FanoutArgs {
     /// Members that send.
     #[arg(long, default_value_t = 10)]
     senders: usize,
-    /// Messages per second per sender (the server allows 20 sustained).
+    /// Messages per second per sender (the server allows each member 20 a
+    /// second sustained, bursts of up to 50; the excess gets `rate_limited`).
     #[arg(long, default_value_t = 10.0)]
     rate: f64,
     #[command(flatten)]
@@ -227,9 +238,7 @@ fn echo(a: EchoArgs) -> Outcome {
         size: a.size,
         text: a.text,
         deflate: a.deflate,
-        warmup: a.window.warmup,
-        duration: a.window.duration,
-        server_pid: a.window.server_pid,
+        window: a.window.into(),
         label: a.label,
         progress: !a.quiet,
     };
@@ -245,9 +254,7 @@ fn fanout(a: FanoutArgs) -> Outcome {
         members: a.members,
         senders: a.senders.min(a.members),
         rate: a.rate,
-        warmup: a.window.warmup,
-        duration: a.window.duration,
-        server_pid: a.window.server_pid,
+        window: a.window.into(),
         progress: !a.json,
     };
     let report = fanout::run(&options)?;
@@ -293,12 +300,16 @@ fn compare(a: CompareArgs) -> Outcome {
         payloads: a.payloads.0,
         conns: a.conns.0,
         repeats: a.repeats.max(1),
-        warmup: a.warmup,
-        duration: a.duration,
+        echo: compare::EchoRun {
+            warmup: a.warmup,
+            duration: a.duration,
+            text: a.text,
+        },
         idle_conns: a.idle_conns,
-        text: a.text,
-        bin_dir,
-        pin: a.no_pin.then_some(false),
+        launch: compare::Launch {
+            bin_dir,
+            pin: a.no_pin.then_some(false),
+        },
         out: a.out,
         strict: a.strict,
     };

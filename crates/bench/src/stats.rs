@@ -80,6 +80,16 @@ pub fn human(x: f64) -> String {
     }
 }
 
+/// A figure of a report's JSON: NaN (not measured, say without a server
+/// PID) becomes `null`, which JSON can hold and NaN it cannot.
+pub fn finite_or_null(x: f64) -> serde_json::Value {
+    if x.is_finite() {
+        serde_json::json!(x)
+    } else {
+        serde_json::Value::Null
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

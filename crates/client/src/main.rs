@@ -1,15 +1,17 @@
 //! `ws-client URL`: each line read from stdin is sent as one text message;
 //! each message received is written to stdout as one line (binary messages
 //! as lowercase hex). On stdin EOF it sends Close 1000, waits at most 5 s for
-//! the server's Close, and exits 0. See `shared/spec/server.md`.
+//! the server's Close, and exits 0. See `docs/server-interface.md`.
 //!
 //! `--deflate` offers permessage-deflate (RFC 7692) with the default
 //! parameters; `--verbose` reports the negotiated subprotocol and extensions
 //! on stderr (stdout stays one line per received message).
 //!
-//! Exit status: 0 after a normal close (1000 or 1001); 2 when the opening
-//! handshake fails (the HTTP status line goes to stderr); 1 for any other
-//! ending (the close code and reason go to stderr).
+//! Exit status: 0 after a normal close (1000, 1001, or a Close without a
+//! code); 2 when no connection comes about (a bad argument, a failed connect
+//! or TLS setup, or a failed opening handshake, whose HTTP status line goes
+//! to stderr); 1 for any other ending (the close code and reason go to
+//! stderr).
 #![forbid(unsafe_code)]
 
 use std::io::Write as _;

@@ -58,17 +58,22 @@
 //! ```
 #![forbid(unsafe_code)]
 
-// Modules from the leaves up: each imports only those above it in this list.
-mod client;
-mod error;
+// Modules from the leaves up, in layers: each imports only modules of the
+// layers above its own (`python3 docs/tools/module_graph.py` prints the graph).
 mod head;
-mod header;
 mod key;
 mod limits;
-mod parse;
+
 mod response;
-mod server;
+
+mod error;
+
+mod header;
+mod parse;
 mod url;
+
+mod client;
+mod server;
 
 pub use client::{ClientRequest, Response};
 pub use error::Error;
