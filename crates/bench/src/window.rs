@@ -60,13 +60,16 @@ impl Window {
         while Instant::now() < end {
             let tick = (last.0 + Duration::from_secs(1)).min(end);
             tokio::time::sleep_until(tick.into()).await;
+            // The tick moves on whether or not a line is printed: a deadline
+            // left in the past would make this loop spin on the load
+            // generator's CPU until the window ends.
+            let now = Instant::now();
+            let total = count.load(Ordering::Relaxed);
             if let Some(line) = progress.as_mut() {
-                let now = Instant::now();
-                let total = count.load(Ordering::Relaxed);
                 let rate = (total - last.1) as f64 / (now - last.0).as_secs_f64();
                 line((now - start).as_secs_f64(), rate);
-                last = (now, total);
             }
+            last = (now, total);
         }
         phase.stop();
         let seconds = start.elapsed().as_secs_f64();
