@@ -185,16 +185,7 @@ impl Connection {
     /// Queues a data frame, by reference when it is large and needs no mask.
     fn queue_data(&mut self, opcode: OpCode, fin: bool, rsv: u8, payload: Bytes) {
         if self.role == Role::Server && payload.len() >= ZERO_COPY_MIN {
-            let header = Header {
-                fin,
-                rsv,
-                opcode,
-                mask: None,
-                payload_len: payload.len() as u64,
-            };
-            let mut buf = [0; Header::MAX_LEN];
-            let n = header.encode(&mut buf);
-            self.out.tail().extend_from_slice(&buf[..n]);
+            let n = self.push_header(opcode, fin, rsv, None, payload.len());
             self.out.grew(n);
             self.out.push_chunk(payload);
         } else {
@@ -212,18 +203,9 @@ impl Connection {
             Role::Client => Some(self.mask_source.as_mut().map_or_else(rand::random, |f| f())),
             Role::Server => None,
         };
-        let header = Header {
-            fin,
-            rsv,
-            opcode,
-            mask,
-            payload_len: payload.len() as u64,
-        };
-        let mut buf = [0; Header::MAX_LEN];
-        let n = header.encode(&mut buf);
+        self.out.tail().reserve(Header::MAX_LEN + payload.len());
+        let n = self.push_header(opcode, fin, rsv, mask, payload.len());
         let tail = self.out.tail();
-        tail.reserve(n + payload.len());
-        tail.extend_from_slice(&buf[..n]);
         let start = tail.len();
         tail.extend_from_slice(payload);
         if let Some(key) = mask {
@@ -232,6 +214,29 @@ impl Connection {
         self.out.grew(n + payload.len());
     }
     // ANCHOR_END: queue_frame
+
+    /// Appends a frame header (§5.2) to the transmit queue's tail and
+    /// returns its length; the caller accounts for it with the payload.
+    fn push_header(
+        &mut self,
+        opcode: OpCode,
+        fin: bool,
+        rsv: u8,
+        mask: Option<[u8; 4]>,
+        payload_len: usize,
+    ) -> usize {
+        let header = Header {
+            fin,
+            rsv,
+            opcode,
+            mask,
+            payload_len: payload_len as u64,
+        };
+        let mut buf = [0; Header::MAX_LEN];
+        let n = header.encode(&mut buf);
+        self.out.tail().extend_from_slice(&buf[..n]);
+        n
+    }
 
     /// Takes the next chunk of bytes to write to the peer.
     pub fn poll_transmit(&mut self) -> Option<Bytes> {
