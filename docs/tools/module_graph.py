@@ -2,7 +2,8 @@
 """The module graph of each crate: which top-level module imports which.
 
     python3 docs/tools/module_graph.py            # print every crate's graph
-    python3 docs/tools/module_graph.py --check    # exit 1 if any crate has a loop
+    python3 docs/tools/module_graph.py --check    # exit 1 if any crate has a loop, or if
+                                                  # docs/src/layout.md misses a file or an edge
 
 A node is a top-level module of a crate (`src/close.rs` and everything
 under `src/close/` are one node, `close`); the crate root (lib.rs or main.rs)
@@ -15,7 +16,14 @@ counted: tests may look anywhere, and a module's parts are one concept.
 
 The rule this checks (docs/src/layout.md): inside a crate, imports point one
 way, from the root down to the leaves. A module that names something of a
-module that names it back, directly or around a longer loop, is reported.
+module that names it back, directly or around a longer loop, is reported;
+so is a module that names an item of the crate root, since the root holds
+every module (`chat -> (root)` is a loop through the root).
+
+`--check` also holds the book's layout page to the code: the section of
+docs/src/layout.md whose heading names `crates/X/src` must mention every
+source file of that crate (by its path below `src/`, in backticks) and show
+each line of the graph printed here, so the page cannot fall behind a move.
 """
 
 import os
@@ -140,9 +148,44 @@ def cycles(edges):
             elif len(path) < 12:
                 visit(nxt, path + [nxt])
 
+    edges = dict(edges)
+    # The root declares every module: an edge back to it closes a loop.
+    edges["(root)"] = {m for m in edges if m != "(root)"}
     for start in sorted(edges):
         visit(start, [start])
     return found
+
+
+LAYOUT = os.path.join(ROOT, "docs", "src", "layout.md")
+
+
+def graph_lines(edges):
+    return [f"{node} -> {', '.join(sorted(edges[node])) or '(nothing in the crate)'}"
+            for node in sorted(edges)]
+
+
+def layout_problems(crate, edges):
+    """What docs/src/layout.md lacks for `crate`."""
+    if not os.path.exists(LAYOUT):
+        return [f"{os.path.relpath(LAYOUT, ROOT)} is missing"]
+    page = open(LAYOUT, encoding="utf-8").read()
+    sections = re.split(r"^## ", page, flags=re.M)
+    section = next((sec for sec in sections[1:] if f"`{crate}/src`" in sec.split("\n", 1)[0]), None)
+    if section is None:
+        return [f"no section whose heading names `{crate}/src`"]
+    problems = []
+    src = os.path.join(ROOT, crate, "src")
+    for dirpath, _, files in os.walk(src):
+        for f in sorted(files):
+            if not f.endswith(".rs") or f == "tests.rs":
+                continue
+            rel = os.path.relpath(os.path.join(dirpath, f), src).replace(os.sep, "/")
+            if f"`{rel}`" not in section:
+                problems.append(f"`{rel}` is not described")
+    for line in graph_lines(edges):
+        if line not in section:
+            problems.append(f"graph line missing: {line}")
+    return problems
 
 
 def main():
@@ -153,13 +196,18 @@ def main():
         if edges is None:
             continue
         print(f"{crate}:")
-        for node in sorted(edges):
-            print(f"  {node} -> {', '.join(sorted(edges[node])) or '(nothing in the crate)'}")
+        for line in graph_lines(edges):
+            print(f"  {line}")
         for loop in cycles(edges):
             bad += 1
             print(f"  LOOP: {' -> '.join(loop)}")
+        if check:
+            for problem in layout_problems(crate, edges):
+                bad += 1
+                print(f"  docs/src/layout.md: {problem}")
     if check and bad:
-        print(f"{bad} import loop(s): imports inside a crate must point one way", file=sys.stderr)
+        print(f"{bad} problem(s): imports inside a crate must point one way, and the"
+              " layout page must describe every file and edge", file=sys.stderr)
         return 1
     return 0
 
