@@ -11,9 +11,9 @@
 //!
 //! The checks before an upgrade: `Origin` (403), `--max-connections` (503),
 //! then RFC 6455 §4.2.1 (400, 426). The chat itself is in the `chat`
-//! modules; its behaviour where the contract is silent is in `docs/chat.md`.
+//! modules; its behaviour where the interface is silent is in `docs/chat.md`.
 //!
-//! Every route and status code follows `shared/spec/server.md`.
+//! Every route and status code follows `docs/server-interface.md` §2 and §3.
 #![forbid(unsafe_code)]
 
 mod chat;
@@ -41,7 +41,7 @@ use crate::shutdown::Shutdown;
 pub use metrics::Metrics;
 pub use options::Options;
 
-/// How long shutdown waits for the closing handshakes (the contract's 5 s).
+/// How long shutdown waits for the closing handshakes (`docs/server-interface.md` §1: 5 s).
 pub const SHUTDOWN_GRACE: Duration = Duration::from_secs(5);
 
 /// The browser page served at `/`.

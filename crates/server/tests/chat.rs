@@ -1,5 +1,5 @@
-//! The chat protocol of `shared/spec/server.md` (`/chat/{room}?name=`),
-//! checked against the real binary: one test per row of the protocol
+//! The chat protocol of `docs/server-interface.md` §3.2 and §4
+//! (`/chat/{room}?name=`), checked against the real binary: one test per row of the protocol
 //! tables, then ordering, slow consumers, rate limiting, abrupt drops, a
 //! 2000-member room, TLS, origin and connection limits.
 //!

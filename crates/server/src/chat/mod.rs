@@ -1,5 +1,5 @@
 //! `/chat/{room}?name={name}`: rooms, names, and the JSON protocol of
-//! `shared/spec/server.md`.
+//! `docs/server-interface.md` §3.2 and §4.
 //!
 //! ```text
 //!                      ┌──────────── one task per connection ────────────┐

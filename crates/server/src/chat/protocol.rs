@@ -1,4 +1,4 @@
-//! The chat protocol of `shared/spec/server.md`: what clients send
+//! The chat protocol of `docs/server-interface.md` §4: what clients send
 //! ([`Command`], parsed by [`parse`]) and what the server sends ([`Event`],
 //! serialized once by [`Event::encode`]).
 //!
@@ -83,9 +83,9 @@ pub(crate) fn parse(frame: &str) -> Result<Command, Refusal> {
     if frame.len() > MAX_FRAME_BYTES {
         return Err(Refusal::bad_request("message too long"));
     }
-    // The contract: "A text frame that does not parse as JSON, or parses to
-    // something other than an object, is treated as
-    // {"type":"message","text":<the frame's text>}".
+    // docs/server-interface.md §4: a text frame that is not JSON, or is
+    // JSON but not an object, is taken as
+    // {"type":"message","text":<the whole frame>}.
     let Ok(Value::Object(object)) = serde_json::from_str::<Value>(frame) else {
         return Ok(Command::Message {
             text: checked_text(frame)?.to_owned(),
@@ -121,7 +121,8 @@ fn string_field<'a>(object: &'a Map<String, Value>, name: &str) -> Result<&'a st
     }
 }
 
-/// The contract: `text` is 1–4096 characters (Unicode scalar values).
+/// `docs/server-interface.md` §4.1: `text` is 1–4096 characters (Unicode
+/// scalar values).
 fn checked_text(text: &str) -> Result<&str, Refusal> {
     if text.is_empty() {
         return Err(Refusal::bad_request("empty text"));
