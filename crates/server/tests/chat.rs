@@ -1,7 +1,8 @@
 //! The chat protocol of `docs/server-interface.md` §3.2 and §4
-//! (`/chat/{room}?name=`), checked against the real binary: one test per row of the protocol
-//! tables, then ordering, slow consumers, rate limiting, abrupt drops, a
-//! 2000-member room, TLS, origin and connection limits.
+//! (`/chat/{room}?name=`), checked against the real binary: one test per
+//! row of the protocol tables, then ordering, slow consumers, rate
+//! limiting, abrupt drops, a 2000-member room, TLS, origin and connection
+//! limits.
 //!
 //! Clients are ws-tokio clients (the wire itself is checked by contract.rs)
 //! or, where a misbehaving client is needed, raw TCP.
