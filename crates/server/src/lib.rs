@@ -52,7 +52,7 @@ const INDEX_HTML: &str = include_str!("../static/index.html");
 struct Shared {
     options: Options,
     config: ws_tokio::Config,
-    metrics: Metrics,
+    metrics: Arc<Metrics>,
     /// Set when the server shuts down.
     shutdown: Shutdown,
     /// WebSockets counted against `--max-connections`.
@@ -96,9 +96,13 @@ impl Server {
             (Some(cert), Some(key)) => Some(tls::acceptor(cert, key)?),
             _ => None,
         };
-        let metrics = Metrics::default();
+        let metrics = Arc::new(Metrics::default());
         let (rooms, layer, dropped) = match &options.redis {
-            None => (chat::Rooms::default(), chat::ChannelLayer::Local, None),
+            None => (
+                chat::Rooms::new(Arc::clone(&metrics), None),
+                chat::ChannelLayer::Local,
+                None,
+            ),
             Some(url) => {
                 let up = Arc::new(std::sync::atomic::AtomicBool::new(false));
                 let ttl = Duration::from_secs(options.redis_presence_ttl);
@@ -107,10 +111,11 @@ impl Server {
                 })?;
                 let (sender, receiver) = tokio::sync::mpsc::unbounded_channel();
                 metrics.redis_configured.store(true, Ordering::Relaxed);
-                let rooms = chat::Rooms::with_relay(chat::Relay {
+                let relay = chat::Relay {
                     up,
                     dropped: sender,
-                });
+                };
+                let rooms = chat::Rooms::new(Arc::clone(&metrics), Some(relay));
                 (
                     rooms,
                     chat::ChannelLayer::Redis(Arc::new(layer)),

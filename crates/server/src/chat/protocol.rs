@@ -10,6 +10,8 @@
 //!               anything else, missing or ill-typed fields ──► Error::BadRequest
 //! ```
 
+use std::time::{SystemTime, UNIX_EPOCH};
+
 use serde::Serialize;
 use serde_json::{Map, Value};
 use ws_tokio::Utf8Bytes;
@@ -58,6 +60,14 @@ impl Refusal {
         Self {
             code: ErrorCode::BadRequest,
             message: message.into(),
+        }
+    }
+
+    /// `unknown_user`: a `direct` to `to`, who is not in the room.
+    pub(crate) fn unknown_user(to: &str) -> Self {
+        Self {
+            code: ErrorCode::UnknownUser,
+            message: format!("nobody called {to:?} in this room"),
         }
     }
 
@@ -181,6 +191,13 @@ impl Event<'_> {
         // Strings, integers and vectors of strings always serialize.
         Utf8Bytes::from(serde_json::to_string(self).unwrap_or_default())
     }
+}
+
+/// Milliseconds since the Unix epoch: the `ts` of `message` and `direct`.
+pub(crate) fn now_ms() -> u64 {
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map_or(0, |d| u64::try_from(d.as_millis()).unwrap_or(u64::MAX))
 }
 
 #[cfg(test)]

@@ -28,7 +28,7 @@
 //!   node key has expired is removed (and its `leave` published) by the next
 //!   join or presence refresh of any node with members in that room.
 //! * **Resilience.** While Redis is unusable, everything runs on the local
-//!   path of `room.rs` (one node's members only). A lost subscription is
+//!   path of `registry` and `room` (one node's members only). A lost subscription is
 //!   made again with backoff; the presence refresh then writes this node's
 //!   members back (a restarted Redis has lost them).
 
@@ -43,8 +43,13 @@ use redis::{Client, RedisError, Script};
 use tokio::sync::{Notify, mpsc};
 use tracing::{debug, info, warn};
 
-use super::protocol::{ErrorCode, Event, Refusal};
-use super::room::{Dropped, Joined, Membership, RemoteEvent, Rooms, Target, candidate, now_ms};
+use super::fanout::Dropped;
+use super::names::candidate;
+use super::protocol::now_ms;
+use super::protocol::{Event, Refusal};
+use super::registry::Rooms;
+use super::remote::{RemoteEvent, Target};
+use super::room::{Joined, Membership};
 use crate::Metrics;
 
 /// The channels of every room: `ws:chat:{room}`.
@@ -162,7 +167,7 @@ pub(crate) struct RedisLayer {
     /// This node's id: random, new at every start.
     node: String,
     ttl: Duration,
-    /// `subscribed && commands_ok`, shared with the rooms' [`super::room::Relay`].
+    /// `subscribed && commands_ok`, shared with the rooms' [`super::Relay`].
     up: Arc<AtomicBool>,
     subscribed: AtomicBool,
     commands_ok: AtomicBool,
@@ -269,9 +274,9 @@ impl RedisLayer {
     ) -> Joined {
         let base = rooms.base_name(requested);
         if !self.is_up() {
-            return rooms.join(room, Some(&base), metrics);
+            return rooms.join(room, Some(&base));
         }
-        let pending = rooms.join_pending(room, metrics);
+        let pending = rooms.join_pending(room);
         let mut first = 1;
         loop {
             let mut invocation = self.scripts.join.prepare_invoke();
@@ -296,12 +301,12 @@ impl RedisLayer {
             {
                 Ok(Some((name, seq, live))) => {
                     let others = join_order(&live);
-                    return rooms.activate(pending, &name, seq, &others, metrics);
+                    return rooms.activate(pending, &name, seq, &others);
                 }
                 Ok(None) => {}
                 Err(e) => {
                     self.failed("join", &e, metrics);
-                    return rooms.cancel(pending, &base, metrics);
+                    return rooms.cancel(pending, &base);
                 }
             }
         }
@@ -313,7 +318,7 @@ impl RedisLayer {
     /// back from Redis.
     pub(crate) async fn say(&self, membership: &Membership, text: &str, metrics: &Metrics) {
         if !self.is_up() || !membership.is_current() {
-            return membership.say(text, metrics);
+            return membership.say(text);
         }
         let room = membership.room();
         let frame = Event::Message {
@@ -330,7 +335,7 @@ impl RedisLayer {
             }
             Err(e) => {
                 self.failed("publish", &e, metrics);
-                membership.say(text, metrics);
+                membership.say(text);
             }
         }
     }
@@ -348,7 +353,7 @@ impl RedisLayer {
         metrics: &Metrics,
     ) -> Result<(), Refusal> {
         if !self.is_up() || !membership.is_current() {
-            return membership.direct(to, text, metrics);
+            return membership.direct(to, text);
         }
         let room = membership.room();
         let frame = Event::Direct {
@@ -360,17 +365,14 @@ impl RedisLayer {
         .encode();
         let event = format!("D\n{}\n{to}\n{}\n{frame}", self.node, membership.name());
         match self.publish(room, to, &event).await {
-            Ok(0) => Err(Refusal {
-                code: ErrorCode::UnknownUser,
-                message: format!("nobody called {to:?} in this room"),
-            }),
+            Ok(0) => Err(Refusal::unknown_user(to)),
             Ok(_) => {
                 metrics.chat_directs.fetch_add(1, Relaxed);
                 Ok(())
             }
             Err(e) => {
                 self.failed("publish", &e, metrics);
-                membership.direct(to, text, metrics)
+                membership.direct(to, text)
             }
         }
     }
@@ -378,7 +380,7 @@ impl RedisLayer {
     /// Answers `who` with the members of every node, in join order.
     pub(crate) async fn who(&self, membership: &Membership, metrics: &Metrics) {
         if !self.is_up() {
-            return membership.who(metrics);
+            return membership.who();
         }
         let mut conn = self.conn.clone();
         let result = redis::cmd("HGETALL")
@@ -393,11 +395,11 @@ impl RedisLayer {
                     users,
                 }
                 .encode();
-                membership.reply(&frame, metrics);
+                membership.reply(&frame);
             }
             Err(e) => {
                 self.failed("who", &e, metrics);
-                membership.who(metrics);
+                membership.who();
             }
         }
     }
@@ -406,12 +408,12 @@ impl RedisLayer {
     /// through Redis (locally if Redis fails).
     pub(crate) async fn leave(&self, membership: Membership, rooms: &Rooms, metrics: &Metrics) {
         if !self.is_up() {
-            return membership.leave(rooms, metrics);
+            return membership.leave(rooms);
         }
         let room = Arc::clone(membership.room());
         let name: Arc<str> = Arc::from(membership.name());
         let id = membership.id();
-        if membership.leave_quietly(rooms, metrics) {
+        if membership.leave_quietly(rooms) {
             self.publish_leave(&room, &name, id, rooms, metrics).await;
         }
     }
@@ -431,10 +433,10 @@ impl RedisLayer {
             Ok(seq) if seq > 0 => {}
             // Not in Redis (it joined while Redis was away, and Redis has
             // not heard of it yet): only this node knows it.
-            Ok(_) => rooms.announce_leave(room, name, metrics),
+            Ok(_) => rooms.announce_leave(room, name),
             Err(e) => {
                 self.failed("leave", &e, metrics);
-                rooms.announce_leave(room, name, metrics);
+                rooms.announce_leave(room, name);
             }
         }
     }
@@ -495,18 +497,19 @@ impl RedisLayer {
         for (room, members) in &snapshot {
             if !members.is_empty() {
                 let mut pipe = redis::pipe();
-                for (name, id, joined) in members {
+                for member in members {
                     pipe.cmd("HSETNX")
                         .arg(members_key(room))
-                        .arg(&**name)
-                        .arg(format!("{} {id} {joined}", self.node));
+                        .arg(&*member.name)
+                        .arg(format!("{} {} {}", self.node, member.id, member.joined));
                 }
                 let added: Vec<bool> = pipe.query_async(&mut conn).await?;
                 // A member that left between the snapshot and HSETNX must
                 // not stay in Redis as a ghost.
-                for ((name, id, _), added) in members.iter().zip(added) {
-                    if added && !rooms.is_member(room, name, *id) {
-                        self.remove_entry(room, name, *id, None).await?;
+                for (member, added) in members.iter().zip(added) {
+                    if added && !rooms.is_member(room, &member.name, member.id) {
+                        self.remove_entry(room, &member.name, member.id, None)
+                            .await?;
                     }
                 }
             }
@@ -652,7 +655,7 @@ impl RedisLayer {
         if kind == "L" && target.1.starts_with('-') {
             metrics.redis_reaped.fetch_add(1, Relaxed);
         }
-        shared.rooms.deliver(room, target.0, metrics);
+        shared.rooms.deliver(room, target.0);
     }
 }
 

@@ -23,8 +23,9 @@ use ws_tokio::{CloseCode, Message, WebSocket, WebSocketReader, WebSocketWriter};
 
 use super::ChannelLayer;
 use super::protocol::{self, Command, ErrorCode, Refusal};
+use super::queue::Outbox;
 use super::ratelimit::{BURST, RATE, TokenBucket};
-use super::room::{Joined, Membership, Outbox};
+use super::room::{Joined, Membership};
 use crate::Shared;
 
 /// Why the writer stopped.
@@ -57,7 +58,7 @@ where
         mut outbox,
         kicked,
     } = match &shared.layer {
-        ChannelLayer::Local => shared.rooms.join(room, requested, &shared.metrics),
+        ChannelLayer::Local => shared.rooms.join(room, requested),
         // Boxed, as every Redis step below: the single-node path keeps its
         // small futures.
         ChannelLayer::Redis(layer) => {
@@ -77,7 +78,7 @@ where
     let (code, ended) = tokio::join!(read, write);
     debug!(room, name = membership.name(), ?ended, code, "left");
     match &shared.layer {
-        ChannelLayer::Local => membership.leave(&shared.rooms, &shared.metrics),
+        ChannelLayer::Local => membership.leave(&shared.rooms),
         ChannelLayer::Redis(layer) => {
             Box::pin(layer.leave(membership, &shared.rooms, &shared.metrics)).await;
         }
@@ -151,26 +152,26 @@ where
             Err(e) => return e.close_code().map_or(CloseCode::ABNORMAL.0, |c| c.0),
         };
         match (command, &shared.layer) {
-            (Ok(Command::Message { text }), ChannelLayer::Local) => membership.say(&text, metrics),
+            (Ok(Command::Message { text }), ChannelLayer::Local) => membership.say(&text),
             (Ok(Command::Message { text }), ChannelLayer::Redis(layer)) => {
                 Box::pin(layer.say(membership, &text, metrics)).await;
             }
             (Ok(Command::Direct { to, text }), layer) => {
                 let sent = match layer {
-                    ChannelLayer::Local => membership.direct(&to, &text, metrics),
+                    ChannelLayer::Local => membership.direct(&to, &text),
                     ChannelLayer::Redis(layer) => {
                         Box::pin(layer.direct(membership, &to, &text, metrics)).await
                     }
                 };
                 if let Err(refusal) = sent {
-                    membership.reply(&refusal.encode(), metrics);
+                    membership.reply(&refusal.encode());
                 }
             }
-            (Ok(Command::Who), ChannelLayer::Local) => membership.who(metrics),
+            (Ok(Command::Who), ChannelLayer::Local) => membership.who(),
             (Ok(Command::Who), ChannelLayer::Redis(layer)) => {
                 Box::pin(layer.who(membership, metrics)).await;
             }
-            (Err(refusal), _) => membership.reply(&refusal.encode(), metrics),
+            (Err(refusal), _) => membership.reply(&refusal.encode()),
         }
     }
     CloseCode::ABNORMAL.0
@@ -187,7 +188,7 @@ fn rate_limited(membership: &Membership, shared: &Shared) {
             "more than {RATE} messages per second (burst {BURST}): this one was dropped"
         ),
     };
-    membership.reply(&refusal.encode(), &shared.metrics);
+    membership.reply(&refusal.encode());
 }
 
 /// What woke the writer.
