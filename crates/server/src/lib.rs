@@ -61,7 +61,7 @@ struct Shared {
     tasks: AtomicUsize,
     tasks_done: Notify,
     /// The chat rooms (this process's members).
-    rooms: chat::Rooms,
+    rooms: Arc<chat::Rooms>,
     /// Local rooms, or rooms shared through Redis (`--redis`).
     layer: chat::ChannelLayer,
 }
@@ -71,8 +71,6 @@ pub struct Server {
     listener: TcpListener,
     tls: Option<tokio_rustls::TlsAcceptor>,
     shared: Arc<Shared>,
-    /// With `--redis`: slow consumers' leaves, for the layer's task.
-    dropped: Option<tokio::sync::mpsc::UnboundedReceiver<chat::Dropped>>,
 }
 
 impl std::fmt::Debug for Server {
@@ -97,29 +95,19 @@ impl Server {
             _ => None,
         };
         let metrics = Arc::new(Metrics::default());
-        let (rooms, layer, dropped) = match &options.redis {
+        let (rooms, layer) = match &options.redis {
             None => (
-                chat::Rooms::new(Arc::clone(&metrics), None),
+                Arc::new(chat::Rooms::new(Arc::clone(&metrics), None)),
                 chat::ChannelLayer::Local,
-                None,
             ),
             Some(url) => {
-                let up = Arc::new(std::sync::atomic::AtomicBool::new(false));
                 let ttl = Duration::from_secs(options.redis_presence_ttl);
-                let layer = chat::RedisLayer::new(url, ttl, Arc::clone(&up)).map_err(|e| {
+                let layer = chat::RedisLayer::new(url, ttl, Arc::clone(&metrics)).map_err(|e| {
                     io::Error::new(io::ErrorKind::InvalidInput, format!("--redis {url}: {e}"))
                 })?;
-                let (sender, receiver) = tokio::sync::mpsc::unbounded_channel();
-                metrics.redis_configured.store(true, Ordering::Relaxed);
-                let relay = chat::Relay {
-                    up,
-                    dropped: sender,
-                };
-                let rooms = chat::Rooms::new(Arc::clone(&metrics), Some(relay));
                 (
-                    rooms,
+                    Arc::clone(layer.rooms()),
                     chat::ChannelLayer::Redis(Arc::new(layer)),
-                    Some(receiver),
                 )
             }
         };
@@ -139,7 +127,6 @@ impl Server {
             listener,
             tls,
             shared,
-            dropped,
         })
     }
 
@@ -171,13 +158,12 @@ impl Server {
             listener,
             tls,
             shared,
-            dropped,
         } = self;
         // The Redis layer's tasks run until the end, so that members
         // leaving during the shutdown still reach the other nodes.
-        let layer_tasks = match (&shared.layer, dropped) {
-            (chat::ChannelLayer::Redis(layer), Some(dropped)) => layer.spawn(&shared, dropped),
-            _ => Vec::new(),
+        let layer_tasks = match &shared.layer {
+            chat::ChannelLayer::Redis(layer) => layer.spawn(),
+            chat::ChannelLayer::Local => Vec::new(),
         };
         tokio::pin!(shutdown);
         // ANCHOR: accept_loop

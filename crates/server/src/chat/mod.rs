@@ -24,14 +24,14 @@
 //! | `remote` | `--redis`: events in Redis's order, joiners waiting for theirs |
 //! | `session` | one connection: the reader and the writer halves |
 //! | `ratelimit` | the token bucket (20/s, burst 50) |
-//! | `redis_layer` | `--redis`: rooms shared by several nodes (`docs/redis.md`) |
+//! | `redis` | `--redis`: rooms shared by several nodes (`docs/redis.md`) |
 
 mod fanout;
 mod names;
 mod protocol;
 mod queue;
 mod ratelimit;
-mod redis_layer;
+mod redis;
 mod registry;
 mod remote;
 mod room;
@@ -41,9 +41,8 @@ mod tests;
 
 use std::sync::Arc;
 
-pub(crate) use fanout::{Dropped, Relay};
 pub(crate) use names::{name_of, room_of};
-pub(crate) use redis_layer::RedisLayer;
+pub(crate) use redis::RedisLayer;
 pub(crate) use registry::Rooms;
 pub(crate) use session::serve;
 

@@ -61,9 +61,7 @@ where
         ChannelLayer::Local => shared.rooms.join(room, requested),
         // Boxed, as every Redis step below: the single-node path keeps its
         // small futures.
-        ChannelLayer::Redis(layer) => {
-            Box::pin(layer.join(&shared.rooms, room, requested, &shared.metrics)).await
-        }
+        ChannelLayer::Redis(layer) => Box::pin(layer.join(room, requested)).await,
     };
     debug!(room, name = membership.name(), "joined");
     ws.with_stream(limit_send_buffer);
@@ -80,7 +78,7 @@ where
     match &shared.layer {
         ChannelLayer::Local => membership.leave(&shared.rooms),
         ChannelLayer::Redis(layer) => {
-            Box::pin(layer.leave(membership, &shared.rooms, &shared.metrics)).await;
+            Box::pin(layer.leave(membership)).await;
         }
     }
     match ended {
@@ -154,13 +152,13 @@ where
         match (command, &shared.layer) {
             (Ok(Command::Message { text }), ChannelLayer::Local) => membership.say(&text),
             (Ok(Command::Message { text }), ChannelLayer::Redis(layer)) => {
-                Box::pin(layer.say(membership, &text, metrics)).await;
+                Box::pin(layer.say(membership, &text)).await;
             }
             (Ok(Command::Direct { to, text }), layer) => {
                 let sent = match layer {
                     ChannelLayer::Local => membership.direct(&to, &text),
                     ChannelLayer::Redis(layer) => {
-                        Box::pin(layer.direct(membership, &to, &text, metrics)).await
+                        Box::pin(layer.direct(membership, &to, &text)).await
                     }
                 };
                 if let Err(refusal) = sent {
@@ -169,7 +167,7 @@ where
             }
             (Ok(Command::Who), ChannelLayer::Local) => membership.who(),
             (Ok(Command::Who), ChannelLayer::Redis(layer)) => {
-                Box::pin(layer.who(membership, metrics)).await;
+                Box::pin(layer.who(membership)).await;
             }
             (Err(refusal), _) => membership.reply(&refusal.encode()),
         }
