@@ -17,6 +17,7 @@
 #![forbid(unsafe_code)]
 
 mod chat;
+mod close;
 pub mod metrics;
 pub mod options;
 mod shutdown;
@@ -36,6 +37,7 @@ use tracing::{debug, info, warn};
 use ws_handshake::Request;
 use ws_tokio::{Accept, CloseCode, Message, WebSocket};
 
+use crate::close::SHUTTING_DOWN;
 use crate::shutdown::Shutdown;
 
 pub use metrics::Metrics;
@@ -60,10 +62,8 @@ struct Shared {
     /// Connection tasks still running (HTTP or WebSocket).
     tasks: AtomicUsize,
     tasks_done: Notify,
-    /// The chat rooms (this process's members).
-    rooms: Arc<chat::Rooms>,
-    /// Local rooms, or rooms shared through Redis (`--redis`).
-    layer: chat::ChannelLayer,
+    /// The chat rooms: local, or shared through Redis (`--redis`).
+    chat: chat::Chat,
 }
 
 /// A bound server, ready to [`Server::run`].
@@ -95,22 +95,13 @@ impl Server {
             _ => None,
         };
         let metrics = Arc::new(Metrics::default());
-        let (rooms, layer) = match &options.redis {
-            None => (
-                Arc::new(chat::Rooms::new(Arc::clone(&metrics), None)),
-                chat::ChannelLayer::Local,
-            ),
-            Some(url) => {
-                let ttl = Duration::from_secs(options.redis_presence_ttl);
-                let layer = chat::RedisLayer::new(url, ttl, Arc::clone(&metrics)).map_err(|e| {
-                    io::Error::new(io::ErrorKind::InvalidInput, format!("--redis {url}: {e}"))
-                })?;
-                (
-                    Arc::clone(layer.rooms()),
-                    chat::ChannelLayer::Redis(Arc::new(layer)),
-                )
-            }
-        };
+        let chat = chat::Chat::new(
+            &chat::Config {
+                redis: options.redis.clone(),
+                presence_ttl: Duration::from_secs(options.redis_presence_ttl),
+            },
+            Arc::clone(&metrics),
+        )?;
         let listener = TcpListener::bind(options.listen).await?;
         let shared = Arc::new(Shared {
             config: options.socket_config(),
@@ -120,8 +111,7 @@ impl Server {
             websockets: AtomicUsize::new(0),
             tasks: AtomicUsize::new(0),
             tasks_done: Notify::new(),
-            rooms,
-            layer,
+            chat,
         });
         Ok(Self {
             listener,
@@ -161,10 +151,7 @@ impl Server {
         } = self;
         // The Redis layer's tasks run until the end, so that members
         // leaving during the shutdown still reach the other nodes.
-        let layer_tasks = match &shared.layer {
-            chat::ChannelLayer::Redis(layer) => layer.spawn(),
-            chat::ChannelLayer::Local => Vec::new(),
-        };
+        let layer_tasks = shared.chat.spawn();
         tokio::pin!(shutdown);
         // ANCHOR: accept_loop
         loop {
@@ -278,7 +265,11 @@ where
         };
         drop(request);
         let session = Session::open(peer, &path, shared);
-        session.close(chat::serve(ws, room, name.as_deref(), shared).await);
+        let code = shared
+            .chat
+            .serve(ws, room, name.as_deref(), &shared.shutdown)
+            .await;
+        session.close(code);
         return;
     }
     match path.as_str() {
@@ -308,7 +299,7 @@ where
                 "/healthz" => ws_handshake::http_response(
                     200,
                     &[("Content-Type", "text/plain; charset=utf-8")],
-                    if shared.layer.is_degraded() {
+                    if shared.chat.is_degraded() {
                         b"degraded: redis unavailable".as_slice()
                     } else {
                         b"ok"
@@ -435,7 +426,7 @@ impl<'a> Session<'a> {
         }
     }
 
-    fn close(self, code: u16) {
+    fn close(self, code: CloseCode) {
         let Self {
             peer,
             path,
@@ -451,7 +442,7 @@ impl<'a> Session<'a> {
         shared.websockets.fetch_sub(1, Ordering::AcqRel);
         shared.metrics.closed(code);
         let duration_ms = u64::try_from(started.elapsed().as_millis()).unwrap_or(u64::MAX);
-        info!(%peer, path, code, duration_ms, "websocket closed");
+        info!(%peer, path, code = code.0, duration_ms, "websocket closed");
     }
 }
 
@@ -459,7 +450,7 @@ impl<'a> Session<'a> {
 /// `/echo`: every text or binary message goes back unchanged, with the
 /// same opcode. Pings are answered by the core automatically. Returns the
 /// close code the connection ended with (1006: without a Close frame).
-async fn echo<S>(ws: &mut WebSocket<S>, shared: &Shared) -> u16
+async fn echo<S>(ws: &mut WebSocket<S>, shared: &Shared) -> CloseCode
 where
     S: AsyncRead + AsyncWrite + Unpin + Send + 'static,
 {
@@ -474,8 +465,8 @@ where
         let message = tokio::select! {
             biased;
             () = &mut shutdown => {
-                let _ = ws.close(CloseCode::GOING_AWAY, "server shutting down").await;
-                return CloseCode::GOING_AWAY.0;
+                let _ = ws.close(SHUTTING_DOWN.code, SHUTTING_DOWN.reason).await;
+                return SHUTTING_DOWN.code;
             }
             message = ws.recv() => message,
         };
@@ -484,16 +475,16 @@ where
                 let len = message.len();
                 shared.metrics.message_in(len);
                 if ws.send(message).await.is_err() {
-                    return CloseCode::ABNORMAL.0;
+                    return CloseCode::ABNORMAL;
                 }
                 shared.metrics.message_out(len);
             }
-            Some(Ok(Message::Ping(_) | Message::Pong(_))) => {}
-            Some(Ok(Message::Close(frame))) => {
-                return frame.map_or(CloseCode::NO_STATUS.0, |f| f.code.0);
+            // Pings and Pongs: answered by the core; the rest ends it.
+            other => {
+                if let Some(code) = close::ended_by(&other) {
+                    return code;
+                }
             }
-            Some(Err(e)) => return e.close_code().map_or(CloseCode::ABNORMAL.0, |c| c.0),
-            None => return CloseCode::ABNORMAL.0,
         }
     }
 }

@@ -15,18 +15,26 @@
 //!
 //! | module | what it does |
 //! |---|---|
+//! | `layer` | [`Chat`] and the [`layer::ChannelLayer`] interface sessions call |
+//! | `local` | the rooms of one process (the default) |
+//! | `redis` | `--redis`: rooms shared by several nodes (`docs/redis.md`) |
+//! | `session` | one connection: the reader and the writer halves |
 //! | `protocol` | commands in, events out, the plain-text fallback, validation |
+//! | `ratelimit` | the token bucket (20/s, burst 50) |
 //! | `names` | room names from the path, member names from the query, `-2`, `-3`, … |
-//! | `queue` | a member's outbound queue, bounded in frames and bytes |
+//! | `registry` | every room by name; joins |
 //! | `room` | one room's members behind its lock; a member's commands there |
 //! | `fanout` | the fan-out policy: offer to each recipient, drop the slow ones |
-//! | `registry` | every room by name; joins |
+//! | `queue` | a member's outbound queue, bounded in frames and bytes |
 //! | `remote` | `--redis`: events in Redis's order, joiners waiting for theirs |
-//! | `session` | one connection: the reader and the writer halves |
-//! | `ratelimit` | the token bucket (20/s, burst 50) |
-//! | `redis` | `--redis`: rooms shared by several nodes (`docs/redis.md`) |
+//!
+//! Imports point one way: the crate root uses [`Chat`], [`Config`] and
+//! the name parsers; the chat uses only the leaf modules `metrics` and
+//! `shutdown` of the crate, passed in.
 
 mod fanout;
+mod layer;
+mod local;
 mod names;
 mod protocol;
 mod queue;
@@ -39,28 +47,5 @@ mod session;
 #[cfg(test)]
 mod tests;
 
-use std::sync::Arc;
-
+pub(crate) use layer::{Chat, Config};
 pub(crate) use names::{name_of, room_of};
-pub(crate) use redis::RedisLayer;
-pub(crate) use registry::Rooms;
-pub(crate) use session::serve;
-
-/// Where room events go: to this process's members only (the default), or
-/// through Redis to every node's (`--redis`). The local path is the one
-/// of `registry` and `room`; the Redis one falls back to it while Redis is
-/// away.
-#[derive(Debug)]
-pub(crate) enum ChannelLayer {
-    /// One process: rooms in memory.
-    Local,
-    /// Several nodes behind one Redis.
-    Redis(Arc<RedisLayer>),
-}
-
-impl ChannelLayer {
-    /// Redis is configured but unusable now: rooms are local to this node.
-    pub(crate) fn is_degraded(&self) -> bool {
-        matches!(self, Self::Redis(layer) if !layer.is_up())
-    }
-}

@@ -1,11 +1,14 @@
-//! What a session asks of the Redis layer: join, say, direct, who, leave.
-//! Each falls back to the local path when Redis is away or fails.
+//! What a session asks of the Redis layer: join, say, direct, who, leave
+//! ([`ChannelLayer`]). Each falls back to the local path of the rooms when
+//! Redis is away or fails.
 
 use std::sync::Arc;
 use std::sync::atomic::Ordering::Relaxed;
 
+use super::super::layer::ChannelLayer;
 use super::super::names::candidate;
 use super::super::protocol::{Event, Refusal, now_ms};
+use super::super::registry::Rooms;
 use super::super::room::{Joined, Membership};
 use super::RedisLayer;
 use super::wire::{self, Kind, NODE_PREFIX, channel, members_key, seq_key};
@@ -17,12 +20,40 @@ const CANDIDATES: usize = 16;
 /// living members as `name, entry, …`.
 type Claimed = Option<(String, u64, Vec<String>)>;
 
+// Each step is boxed: a session holds its future for as long as it is
+// connected, and the Redis round trips are larger than the rest of it.
+impl ChannelLayer for RedisLayer {
+    fn rooms(&self) -> &Rooms {
+        &self.rooms
+    }
+
+    async fn join(&self, room: &str, requested: Option<&str>) -> Joined {
+        Box::pin(self.join_nodes(room, requested)).await
+    }
+
+    async fn say(&self, membership: &Membership, text: &str) {
+        Box::pin(self.say_nodes(membership, text)).await;
+    }
+
+    async fn direct(&self, membership: &Membership, to: &str, text: &str) -> Result<(), Refusal> {
+        Box::pin(self.direct_nodes(membership, to, text)).await
+    }
+
+    async fn who(&self, membership: &Membership) {
+        Box::pin(self.who_nodes(membership)).await;
+    }
+
+    async fn leave(&self, membership: Membership) {
+        Box::pin(self.leave_nodes(membership)).await;
+    }
+}
+
 impl RedisLayer {
     // ANCHOR: join
     /// Joins `room` across the nodes: the first free name of `requested`,
     /// `requested-2`, … (or `guest-N`) among every node's members; the
     /// `welcome` lists them all. Falls back to a local join if Redis fails.
-    pub(crate) async fn join(&self, room: &str, requested: Option<&str>) -> Joined {
+    async fn join_nodes(&self, room: &str, requested: Option<&str>) -> Joined {
         let rooms = &self.rooms;
         let base = rooms.base_name(requested);
         if !self.is_up() {
@@ -65,7 +96,7 @@ impl RedisLayer {
     // ANCHOR: say
     /// Publishes a room message; delivered (to the sender too) when it comes
     /// back from Redis.
-    pub(crate) async fn say(&self, membership: &Membership, text: &str) {
+    async fn say_nodes(&self, membership: &Membership, text: &str) {
         if !self.is_up() || !membership.is_current() {
             return membership.say(text);
         }
@@ -100,7 +131,7 @@ impl RedisLayer {
     ///
     /// # Errors
     /// `unknown_user` if no node has a member called `to` in this room.
-    pub(crate) async fn direct(
+    async fn direct_nodes(
         &self,
         membership: &Membership,
         to: &str,
@@ -138,7 +169,7 @@ impl RedisLayer {
     }
 
     /// Answers `who` with the members of every node, in join order.
-    pub(crate) async fn who(&self, membership: &Membership) {
+    async fn who_nodes(&self, membership: &Membership) {
         if !self.is_up() {
             return membership.who();
         }
@@ -165,7 +196,7 @@ impl RedisLayer {
 
     /// Leaves: removed here at once, and its `leave` goes to every node
     /// through Redis (locally if Redis fails).
-    pub(crate) async fn leave(&self, membership: Membership) {
+    async fn leave_nodes(&self, membership: Membership) {
         if !self.is_up() {
             return membership.leave(&self.rooms);
         }

@@ -28,7 +28,7 @@
 //!   node key has expired is removed (and its `leave` published) by the next
 //!   join or presence refresh of any node with members in that room.
 //! * **Resilience.** While Redis is unusable, everything runs on the local
-//!   path (`super::local`: one node's members only). A lost subscription is
+//!   path of the rooms (one node's members only, as with `super::local`). A lost subscription is
 //!   made again with backoff; the presence refresh then writes this node's
 //!   members back (a restarted Redis has lost them).
 //!
@@ -73,7 +73,7 @@ pub(crate) struct RedisLayer {
     node: String,
     ttl: Duration,
     /// This node's members.
-    rooms: Arc<Rooms>,
+    rooms: Rooms,
     /// `subscribed && commands_ok`, shared with the rooms' [`Relay`].
     up: Arc<AtomicBool>,
     subscribed: AtomicBool,
@@ -136,7 +136,7 @@ impl RedisLayer {
             conn,
             node: node_id(),
             ttl,
-            rooms: Arc::new(Rooms::new(metrics, Some(relay))),
+            rooms: Rooms::new(metrics, Some(relay)),
             up,
             subscribed: AtomicBool::new(false),
             commands_ok: AtomicBool::new(false),
@@ -144,11 +144,6 @@ impl RedisLayer {
             dropped: Mutex::new(Some(receiver)),
             scripts: Scripts::new(),
         })
-    }
-
-    /// This node's rooms.
-    pub(crate) fn rooms(&self) -> &Arc<Rooms> {
-        &self.rooms
     }
 
     fn metrics(&self) -> &Metrics {
