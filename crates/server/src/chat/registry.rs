@@ -29,6 +29,21 @@ pub(crate) struct Rooms {
     context: Arc<Context>,
 }
 
+/// The session's ends of a new member's queue and kick.
+#[derive(Debug)]
+pub(crate) struct SessionSide {
+    pub(crate) outbox: Outbox,
+    /// Notified when the room drops the member as a slow consumer.
+    pub(crate) kicked: Arc<Notify>,
+}
+
+/// This node's members of one room (see [`Rooms::snapshot`]).
+#[derive(Debug)]
+pub(crate) struct RoomMembers {
+    pub(crate) room: Arc<str>,
+    pub(crate) members: Vec<LocalMember>,
+}
+
 /// A member of this node, for the presence entries in Redis.
 #[derive(Debug)]
 pub(crate) struct LocalMember {
@@ -74,7 +89,7 @@ impl Rooms {
 
     /// A new member id with its queue and kick: the room's ends, and the
     /// session's.
-    pub(crate) fn seat(&self) -> (Seat, Outbox, Arc<Notify>) {
+    pub(crate) fn seat(&self) -> (Seat, SessionSide) {
         let (inbox, outbox) = queue();
         let kick = Arc::new(Notify::new());
         let seat = Seat {
@@ -82,12 +97,16 @@ impl Rooms {
             inbox,
             kick: Arc::clone(&kick),
         };
-        (seat, outbox, kick)
+        let side = SessionSide {
+            outbox,
+            kicked: kick,
+        };
+        (seat, side)
     }
 
     /// Joins `room` under `base`, made unique in the room.
     pub(crate) fn join_as(&self, room: &str, base: &str) -> Joined {
-        let (seat, outbox, kicked) = self.seat();
+        let (seat, SessionSide { outbox, kicked }) = self.seat();
         let id = seat.id;
         self.with_live_room(room, |room, mut locked| {
             let name = unique_name(&locked.state.members, base);
@@ -164,7 +183,7 @@ impl Rooms {
 
     /// This node's members, room by room, for the presence entries in
     /// Redis.
-    pub(crate) fn snapshot(&self) -> Vec<(Arc<str>, Vec<LocalMember>)> {
+    pub(crate) fn snapshot(&self) -> Vec<RoomMembers> {
         self.all()
             .into_iter()
             .map(|room| {
@@ -179,7 +198,10 @@ impl Rooms {
                         joined: m.joined,
                     })
                     .collect();
-                (Arc::clone(room.name()), members)
+                RoomMembers {
+                    room: Arc::clone(room.name()),
+                    members,
+                }
             })
             .collect()
     }

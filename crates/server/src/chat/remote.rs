@@ -14,7 +14,7 @@ use ws_tokio::Utf8Bytes;
 use super::fanout::Recipients;
 use super::names::unique_name;
 use super::queue::{Outbox, QUEUE_CAPACITY};
-use super::registry::Rooms;
+use super::registry::{Rooms, SessionSide};
 use super::room::{Joined, Membership, Room, Seat};
 
 /// An event that came through Redis: its place in the room's order, who
@@ -78,7 +78,7 @@ impl Rooms {
     /// `join` are being settled in Redis. Until [`Rooms::activate`], the
     /// events that reach the room are kept for it.
     pub(crate) fn join_pending(&self, room: &str) -> PendingJoin {
-        let (seat, outbox, kicked) = self.seat();
+        let (seat, SessionSide { outbox, kicked }) = self.seat();
         let id = seat.id;
         self.with_live_room(room, |room, mut locked| {
             let waiting = Waiting {

@@ -61,9 +61,11 @@ use crate::metrics::Metrics;
 /// How long a command or a connection attempt may take before Redis is
 /// treated as away (the event then stays local).
 const COMMAND_TIMEOUT: Duration = Duration::from_secs(1);
-/// Reconnection backoff for the subscription: doubled from the first to
-/// the last, with ±20 % jitter.
-const BACKOFF: (Duration, Duration) = (Duration::from_millis(100), Duration::from_secs(5));
+/// The first wait before subscribing again after a loss; doubled at each
+/// failed attempt, up to [`BACKOFF_MAX`], with ±20 % jitter.
+const BACKOFF_FIRST: Duration = Duration::from_millis(100);
+/// The longest wait between attempts to reach Redis.
+const BACKOFF_MAX: Duration = Duration::from_secs(5);
 
 /// A node's connection to the others through Redis.
 pub(crate) struct RedisLayer {
@@ -122,7 +124,7 @@ impl RedisLayer {
             .set_connection_timeout(Some(COMMAND_TIMEOUT))
             .set_response_timeout(Some(COMMAND_TIMEOUT))
             .set_number_of_retries(1)
-            .set_max_delay(BACKOFF.1);
+            .set_max_delay(BACKOFF_MAX);
         let conn = ConnectionManager::new_lazy_with_config(client.clone(), config)?;
         metrics.redis_configured.store(true, Relaxed);
         let up = Arc::new(AtomicBool::new(false));

@@ -14,9 +14,10 @@ use tokio::task::JoinHandle;
 use tracing::{debug, warn};
 
 use super::super::fanout::Dropped;
+use super::super::registry::RoomMembers;
 use super::super::room::lock;
 use super::wire::{self, CHANNELS, Kind, NODE_PREFIX, channel, members_key, seq_key};
-use super::{BACKOFF, COMMAND_TIMEOUT, RedisLayer};
+use super::{BACKOFF_FIRST, BACKOFF_MAX, COMMAND_TIMEOUT, RedisLayer};
 
 impl RedisLayer {
     /// Starts the background tasks: the subscription, the presence
@@ -70,7 +71,7 @@ impl RedisLayer {
             .arg(ttl_ms)
             .query_async::<()>(&mut conn)
             .await?;
-        for (room, members) in &self.rooms.snapshot() {
+        for RoomMembers { room, members } in &self.rooms.snapshot() {
             if !members.is_empty() {
                 let mut pipe = redis::pipe();
                 for member in members {
@@ -113,7 +114,7 @@ impl RedisLayer {
     /// Keeps one pub/sub connection subscribed to every room's channel,
     /// reconnecting with backoff, and delivers what arrives.
     async fn subscribe_loop(self: Arc<Self>) {
-        let mut backoff = BACKOFF.0;
+        let mut backoff = BACKOFF_FIRST;
         let mut lost_once = false;
         loop {
             let attempt = async {
@@ -126,7 +127,7 @@ impl RedisLayer {
                     if lost_once {
                         self.metrics().redis_reconnects.fetch_add(1, Relaxed);
                     }
-                    backoff = BACKOFF.0;
+                    backoff = BACKOFF_FIRST;
                     // Counters may have started afresh (a restarted Redis):
                     // whatever arrives now is new to every member.
                     self.rooms.reset_since();
@@ -146,7 +147,7 @@ impl RedisLayer {
                 Err(_) => debug!("redis subscribe timed out"),
             }
             tokio::time::sleep(jitter(backoff)).await;
-            backoff = (backoff * 2).min(BACKOFF.1);
+            backoff = (backoff * 2).min(BACKOFF_MAX);
         }
     }
     // ANCHOR_END: subscribe_loop
