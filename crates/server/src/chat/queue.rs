@@ -17,7 +17,8 @@ use crate::metrics::Metrics;
 // ANCHOR: queue_capacity
 /// Frames a member may have queued and not yet handed to its socket. One
 /// more, and it is disconnected as a slow consumer. (Behind the queue sit
-/// the socket's own write buffer, 64 KiB, and the kernel's.) Large enough
+/// the socket's own write buffer, up to its high-water mark, and the
+/// kernel's.) Large enough
 /// for the bursts of a busy room: 40 members sending their whole burst of
 /// 50 at once queue 2000 frames for everyone.
 pub(crate) const QUEUE_CAPACITY: usize = 2048;

@@ -100,8 +100,8 @@ where
 
 /// The kernel's send buffer for a chat socket (Linux doubles it). Left to
 /// itself the kernel grows it to megabytes for a peer that does not read
-/// (`tcp_wmem`), which would hide a slow consumer behind 4 MiB of kernel
-/// memory each before its queue ever fills. Chat frames are small; this is
+/// (up to the maximum of `tcp_wmem`), which would hide a slow consumer
+/// behind that much kernel memory each before its queue ever fills. Chat frames are small; this is
 /// plenty for them.
 const SEND_BUFFER: usize = 64 << 10;
 
