@@ -53,7 +53,7 @@ pub(crate) trait ChannelLayer: Sync {
 }
 
 /// What the chat needs from the command line.
-#[derive(Clone, Debug, Default)]
+#[derive(Clone, Debug)]
 pub(crate) struct Config {
     /// `--redis URL`: share the rooms with other nodes.
     pub(crate) redis: Option<String>,

@@ -3,11 +3,11 @@
 //!
 //! ```text
 //!                      ┌──────────── one task per connection ────────────┐
-//!  socket ─► reader ──►│ rate limit ─► protocol::parse ─► Membership::say │
+//!  socket ─► reader ──►│ rate limit ─► protocol::parse ─► layer.say       │
 //!                      │                                   direct / who  │
 //!                      │                                      │          │
 //!                      │                   Room (lock): sequence, encode │
-//!                      │                   once, try_send to every queue │
+//!                      │                   once, fan-out to every queue  │
 //!                      │                                      │          │
 //!  socket ◄─ writer ◄──│ outbox (bounded, 2048) ◄─────────────┘          │
 //!                      └─────────────────────────────────────────────────┘
