@@ -1,4 +1,4 @@
-//! The `ws-server` binary: options, runtime, signals. See `shared/spec/server.md`.
+//! The `ws-server` binary: options, runtime, signals. See `docs/server-interface.md` §1.
 #![forbid(unsafe_code)]
 
 use std::process::ExitCode;

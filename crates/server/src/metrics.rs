@@ -5,6 +5,8 @@ use std::fmt::Write as _;
 use std::sync::Mutex;
 use std::sync::atomic::{AtomicU64, Ordering::Relaxed};
 
+use ws_tokio::CloseCode;
+
 /// Server-wide counters. Updated with relaxed atomics: each is independent.
 #[derive(Debug, Default)]
 pub struct Metrics {
@@ -54,7 +56,7 @@ pub struct Metrics {
     /// `leave`s received for members whose node stopped refreshing its
     /// presence (removed by whichever node noticed first).
     pub redis_reaped: AtomicU64,
-    closes: Mutex<BTreeMap<u16, u64>>,
+    closes: Mutex<BTreeMap<CloseCode, u64>>,
 }
 
 impl Metrics {
@@ -77,7 +79,7 @@ impl Metrics {
     }
 
     /// Counts a finished WebSocket by its close code (1006: no Close frame).
-    pub fn closed(&self, code: u16) {
+    pub fn closed(&self, code: CloseCode) {
         let mut closes = self
             .closes
             .lock()
@@ -233,7 +235,7 @@ impl Metrics {
         out.push_str("# HELP ws_closes_total Closed WebSockets by close code (1006: without a Close frame).\n");
         out.push_str("# TYPE ws_closes_total counter\n");
         for (code, count) in &closes {
-            let _ = writeln!(out, "ws_closes_total{{code=\"{code}\"}} {count}");
+            let _ = writeln!(out, "ws_closes_total{{code=\"{}\"}} {count}", code.0);
         }
         out
     }
@@ -247,8 +249,8 @@ mod tests {
     fn renders_prometheus_text() {
         let m = Metrics::default();
         m.message_in(5);
-        m.closed(1000);
-        m.closed(1000);
+        m.closed(CloseCode::NORMAL);
+        m.closed(CloseCode::NORMAL);
         let text = m.render();
         assert!(text.contains("ws_messages_in_total 1\n"));
         assert!(text.contains("ws_bytes_in_total 5\n"));

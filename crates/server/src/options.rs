@@ -1,4 +1,4 @@
-//! Command-line options: the contract in `shared/spec/server.md`.
+//! Command-line options: `docs/server-interface.md` §1.
 
 use std::net::SocketAddr;
 use std::path::PathBuf;

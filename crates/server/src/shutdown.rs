@@ -2,10 +2,10 @@
 //!
 //! Every connection loop races its socket against this signal, so the
 //! signal is polled once per message. A `tokio::sync::watch` channel does
-//! the job but re-registers its waiter on every poll, which cost about 330
-//! of the 5 200 user-space instructions of a small echo (callgrind). A
-//! [`Wait`] registers its task once; afterwards a poll reads one atomic
-//! flag and compares one waker.
+//! the job but re-registers its waiter on every poll, a noticeable share of
+//! the cost of a small echo (docs/benchmarks.md). A [`Wait`] registers its
+//! task once; afterwards a poll reads one atomic flag and compares one
+//! waker.
 
 use std::collections::HashMap;
 use std::future::Future;

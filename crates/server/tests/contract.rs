@@ -1,4 +1,4 @@
-//! The `ws-server` contract (`shared/spec/server.md`), checked on the wire
+//! The `ws-server` interface (`docs/server-interface.md` §1–§3 and §5), checked on the wire
 //! against the real binary.
 
 mod common;

@@ -1,152 +1,51 @@
 //! `/chat/{room}?name={name}`: rooms, names, and the JSON protocol of
-//! `shared/spec/server.md`.
+//! `docs/server-interface.md` §3.2 and §4.
 //!
 //! ```text
 //!                      ┌──────────── one task per connection ────────────┐
-//!  socket ─► reader ──►│ rate limit ─► protocol::parse ─► Membership::say │
+//!  socket ─► reader ──►│ rate limit ─► protocol::parse ─► layer.say       │
 //!                      │                                   direct / who  │
 //!                      │                                      │          │
 //!                      │                   Room (lock): sequence, encode │
-//!                      │                   once, try_send to every queue │
+//!                      │                   once, fan-out to every queue  │
 //!                      │                                      │          │
-//!  socket ◄─ writer ◄──│ outbox (bounded, 256) ◄──────────────┘          │
+//!  socket ◄─ writer ◄──│ outbox (bounded, 2048) ◄─────────────┘          │
 //!                      └─────────────────────────────────────────────────┘
 //! ```
 //!
 //! | module | what it does |
 //! |---|---|
-//! | `protocol` | commands in, events out, the plain-text fallback, validation |
-//! | `room` | the registry, names, membership, ordered fan-out, slow consumers |
+//! | `layer` | [`Chat`] and the [`layer::ChannelLayer`] interface sessions call |
+//! | `local` | the rooms of one process (the default) |
+//! | `redis` | `--redis`: rooms shared by several nodes (`docs/redis.md`) |
 //! | `session` | one connection: the reader and the writer halves |
+//! | `protocol` | commands in, events out, the plain-text fallback, validation |
 //! | `ratelimit` | the token bucket (20/s, burst 50) |
-//! | `redis_layer` | `--redis`: rooms shared by several nodes (`docs/redis.md`) |
+//! | `names` | room names from the path, member names from the query, `-2`, `-3`, … |
+//! | `registry` | every room by name; joins |
+//! | `room` | one room's members behind its lock; a member's commands there |
+//! | `fanout` | the fan-out policy: offer to each recipient, drop the slow ones |
+//! | `queue` | a member's outbound queue, bounded in frames and bytes |
+//! | `remote` | `--redis`: events in Redis's order, joiners waiting for theirs |
+//!
+//! Imports point one way: the crate root uses [`Chat`], [`Config`] and
+//! the name parsers; the chat uses only the leaf modules `metrics` and
+//! `shutdown` of the crate, passed in.
 
+mod fanout;
+mod layer;
+mod local;
+mod names;
 mod protocol;
+mod queue;
 mod ratelimit;
-mod redis_layer;
+mod redis;
+mod registry;
+mod remote;
 mod room;
 mod session;
-
-use std::sync::Arc;
-
-pub(crate) use redis_layer::RedisLayer;
-pub(crate) use room::{Dropped, Relay, Rooms};
-pub(crate) use session::serve;
-
-/// Where room events go: to this process's members only (the default), or
-/// through Redis to every node's (`--redis`). The local path is the one
-/// `room.rs` has always had; the Redis one falls back to it while Redis is
-/// away.
-#[derive(Debug)]
-pub(crate) enum ChannelLayer {
-    /// One process: rooms in memory.
-    Local,
-    /// Several nodes behind one Redis.
-    Redis(Arc<RedisLayer>),
-}
-
-impl ChannelLayer {
-    /// Redis is configured but unusable now: rooms are local to this node.
-    pub(crate) fn is_degraded(&self) -> bool {
-        matches!(self, Self::Redis(layer) if !layer.is_up())
-    }
-}
-
-/// Longest room name, in characters.
-pub(crate) const MAX_ROOM_CHARS: usize = 64;
-
-/// The room of a `/chat/{room}` path: 1–64 characters of `[A-Za-z0-9_-]`.
-/// `None` for any other path (answered with 404 before any upgrade).
-pub(crate) fn room_of(path: &str) -> Option<&str> {
-    let room = path.strip_prefix("/chat/")?;
-    let valid = (1..=MAX_ROOM_CHARS).contains(&room.len())
-        && room
-            .bytes()
-            .all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'-');
-    valid.then_some(room)
-}
-
-/// The `name` query parameter: percent-decoded (`+` is a space, as a form
-/// sends it), control characters removed, trimmed, cut to 32 characters.
-/// `None` when missing or empty (the room then assigns `guest-N`).
-pub(crate) fn name_of(query: Option<&str>) -> Option<String> {
-    let raw = query?
-        .split('&')
-        .find_map(|pair| pair.strip_prefix("name="))?;
-    let decoded = percent_decode(raw);
-    let cleaned: String = decoded.chars().filter(|c| !c.is_control()).collect();
-    let name = protocol::truncate(cleaned.trim(), room::MAX_NAME_CHARS).trim_end();
-    (!name.is_empty()).then(|| name.to_owned())
-}
-
-/// Decodes `%XX` escapes and `+`; invalid UTF-8 becomes U+FFFD, a `%` not
-/// followed by two hex digits stays as it is.
-fn percent_decode(s: &str) -> String {
-    let hex = |b: u8| char::from(b).to_digit(16);
-    let bytes = s.as_bytes();
-    let mut out = Vec::with_capacity(bytes.len());
-    let mut i = 0;
-    while let Some(&b) = bytes.get(i) {
-        match b {
-            b'+' => out.push(b' '),
-            b'%' => match (
-                bytes.get(i + 1).copied().and_then(hex),
-                bytes.get(i + 2).copied().and_then(hex),
-            ) {
-                (Some(hi), Some(lo)) => {
-                    // Two hex digits make a byte: hi, lo < 16.
-                    out.push(u8::try_from(hi * 16 + lo).unwrap_or(b'?'));
-                    i += 2;
-                }
-                _ => out.push(b'%'),
-            },
-            _ => out.push(b),
-        }
-        i += 1;
-    }
-    String::from_utf8_lossy(&out).into_owned()
-}
-
 #[cfg(test)]
-mod tests {
-    use super::*;
+mod tests;
 
-    #[test]
-    fn room_names() {
-        assert_eq!(room_of("/chat/lobby"), Some("lobby"));
-        assert_eq!(room_of("/chat/A-b_9"), Some("A-b_9"));
-        let longest = format!("/chat/{}", "r".repeat(64));
-        assert!(room_of(&longest).is_some());
-        for path in [
-            "/chat/",
-            "/chat",
-            "/chat/a/b",
-            "/chat/a.b",
-            "/chat/caf%C3%A9",
-            "/chat/sp ace",
-            "/echo",
-            &format!("/chat/{}", "r".repeat(65)),
-        ] {
-            assert_eq!(room_of(path), None, "{path}");
-        }
-    }
-
-    #[test]
-    fn names_from_the_query() {
-        assert_eq!(name_of(Some("name=ann")), Some("ann".into()));
-        assert_eq!(
-            name_of(Some("x=1&name=%20J%C3%BCrgen+K%20")),
-            Some("Jürgen K".into())
-        );
-        assert_eq!(name_of(Some("name=a%0Ab")), Some("ab".into()));
-        assert_eq!(name_of(Some("name=100%")), Some("100%".into()));
-        assert_eq!(name_of(Some("name=")), None);
-        assert_eq!(name_of(Some("name=%20%20")), None);
-        assert_eq!(name_of(Some("other=1")), None);
-        assert_eq!(name_of(None), None);
-        let long = name_of(Some(&"é".repeat(40))).map(|_| ());
-        assert_eq!(long, None, "no name= prefix");
-        let long = name_of(Some(&format!("name={}", "é".repeat(40)))).unwrap();
-        assert_eq!(long.chars().count(), 32);
-    }
-}
+pub(crate) use layer::{Chat, Config};
+pub(crate) use names::{name_of, room_of};

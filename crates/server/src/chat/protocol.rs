@@ -1,4 +1,4 @@
-//! The chat protocol of `shared/spec/server.md`: what clients send
+//! The chat protocol of `docs/server-interface.md` §4: what clients send
 //! ([`Command`], parsed by [`parse`]) and what the server sends ([`Event`],
 //! serialized once by [`Event::encode`]).
 //!
@@ -9,6 +9,8 @@
 //!               "type": message | direct | who ──► Command
 //!               anything else, missing or ill-typed fields ──► Error::BadRequest
 //! ```
+
+use std::time::{SystemTime, UNIX_EPOCH};
 
 use serde::Serialize;
 use serde_json::{Map, Value};
@@ -61,6 +63,14 @@ impl Refusal {
         }
     }
 
+    /// `unknown_user`: a `direct` to `to`, who is not in the room.
+    pub(crate) fn unknown_user(to: &str) -> Self {
+        Self {
+            code: ErrorCode::UnknownUser,
+            message: format!("nobody called {to:?} in this room"),
+        }
+    }
+
     /// The `error` event to send back.
     pub(crate) fn encode(&self) -> Utf8Bytes {
         Event::Error {
@@ -83,9 +93,9 @@ pub(crate) fn parse(frame: &str) -> Result<Command, Refusal> {
     if frame.len() > MAX_FRAME_BYTES {
         return Err(Refusal::bad_request("message too long"));
     }
-    // The contract: "A text frame that does not parse as JSON, or parses to
-    // something other than an object, is treated as
-    // {"type":"message","text":<the frame's text>}".
+    // docs/server-interface.md §4: a text frame that is not JSON, or is
+    // JSON but not an object, is taken as
+    // {"type":"message","text":<the whole frame>}.
     let Ok(Value::Object(object)) = serde_json::from_str::<Value>(frame) else {
         return Ok(Command::Message {
             text: checked_text(frame)?.to_owned(),
@@ -121,7 +131,8 @@ fn string_field<'a>(object: &'a Map<String, Value>, name: &str) -> Result<&'a st
     }
 }
 
-/// The contract: `text` is 1–4096 characters (Unicode scalar values).
+/// `docs/server-interface.md` §4.1: `text` is 1–4096 characters (Unicode
+/// scalar values).
 fn checked_text(text: &str) -> Result<&str, Refusal> {
     if text.is_empty() {
         return Err(Refusal::bad_request("empty text"));
@@ -180,6 +191,13 @@ impl Event<'_> {
         // Strings, integers and vectors of strings always serialize.
         Utf8Bytes::from(serde_json::to_string(self).unwrap_or_default())
     }
+}
+
+/// Milliseconds since the Unix epoch: the `ts` of `message` and `direct`.
+pub(crate) fn now_ms() -> u64 {
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map_or(0, |d| u64::try_from(d.as_millis()).unwrap_or(u64::MAX))
 }
 
 #[cfg(test)]

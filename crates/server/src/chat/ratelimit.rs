@@ -2,8 +2,9 @@
 //!
 //! The bucket holds up to `burst` tokens and gains `rate` tokens a second;
 //! each message takes one. A message that finds the bucket empty is refused
-//! (the contract: "more than 20 messages per second sustained (burst 50)
-//! gets `error` `rate_limited` for the excess messages, which are dropped").
+//! (`docs/server-interface.md` §4.4: 20 messages per second sustained,
+//! bursts of 50; each message beyond that is dropped and answered with
+//! `error` `rate_limited`).
 
 #[cfg(test)]
 use std::time::Duration;

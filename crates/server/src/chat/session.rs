@@ -11,21 +11,24 @@
 use std::any::Any;
 use std::future::poll_fn;
 use std::pin::Pin;
+use std::sync::atomic::Ordering::Relaxed;
 use std::time::Instant;
 
 use futures_sink::Sink;
-
 use tokio::io::{AsyncRead, AsyncWrite};
 use tokio::net::TcpStream;
 use tokio::sync::Notify;
 use tracing::debug;
 use ws_tokio::{CloseCode, Message, WebSocket, WebSocketReader, WebSocketWriter};
 
-use super::ChannelLayer;
+use super::layer::ChannelLayer;
 use super::protocol::{self, Command, ErrorCode, Refusal};
+use super::queue::Outbox;
 use super::ratelimit::{BURST, RATE, TokenBucket};
-use super::room::{Joined, Membership, Outbox};
-use crate::Shared;
+use super::room::{Joined, Membership};
+use crate::close::{self, SHUTTING_DOWN, SLOW_CONSUMER};
+use crate::metrics::Metrics;
+use crate::shutdown::Shutdown;
 
 /// Why the writer stopped.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -43,48 +46,53 @@ enum Ended {
 // ANCHOR: serve
 /// Serves one member of `room` until the connection ends; returns the close
 /// code it ended with (1006: without a Close frame).
-pub(crate) async fn serve<S>(
+pub(crate) async fn serve<S, L>(
     ws: WebSocket<S>,
     room: &str,
     requested: Option<&str>,
-    shared: &Shared,
-) -> u16
+    layer: &L,
+    shutdown: &Shutdown,
+) -> CloseCode
 where
     S: AsyncRead + AsyncWrite + Unpin + Send + 'static,
+    L: ChannelLayer,
 {
     let Joined {
         membership,
         mut outbox,
         kicked,
-    } = match &shared.layer {
-        ChannelLayer::Local => shared.rooms.join(room, requested, &shared.metrics),
-        // Boxed, as every Redis step below: the single-node path keeps its
-        // small futures.
-        ChannelLayer::Redis(layer) => {
-            Box::pin(layer.join(&shared.rooms, room, requested, &shared.metrics)).await
-        }
-    };
+    } = layer.join(room, requested).await;
     debug!(room, name = membership.name(), "joined");
     ws.with_stream(limit_send_buffer);
     let (mut reader, mut writer) = ws.split();
     let reader_done = Notify::new();
     let read = async {
-        let code = read_loop(&mut reader, &membership, shared).await;
+        let code = read_loop(&mut reader, &membership, layer).await;
         reader_done.notify_one();
         code
     };
-    let write = write_loop(&mut writer, &mut outbox, &kicked, &reader_done, shared);
+    let write = write_loop(
+        &mut writer,
+        &mut outbox,
+        Wake {
+            kicked: &kicked,
+            reader_done: &reader_done,
+            shutdown,
+        },
+        layer.rooms().metrics(),
+    );
     let (code, ended) = tokio::join!(read, write);
-    debug!(room, name = membership.name(), ?ended, code, "left");
-    match &shared.layer {
-        ChannelLayer::Local => membership.leave(&shared.rooms, &shared.metrics),
-        ChannelLayer::Redis(layer) => {
-            Box::pin(layer.leave(membership, &shared.rooms, &shared.metrics)).await;
-        }
-    }
+    debug!(
+        room,
+        name = membership.name(),
+        ?ended,
+        code = code.0,
+        "left"
+    );
+    layer.leave(membership).await;
     match ended {
-        Ended::Kicked => CloseCode::POLICY_VIOLATION.0,
-        Ended::Shutdown => CloseCode::GOING_AWAY.0,
+        Ended::Kicked => SLOW_CONSUMER.code,
+        Ended::Shutdown => SHUTTING_DOWN.code,
         Ended::Reader | Ended::Failed => code,
     }
 }
@@ -92,8 +100,8 @@ where
 
 /// The kernel's send buffer for a chat socket (Linux doubles it). Left to
 /// itself the kernel grows it to megabytes for a peer that does not read
-/// (`tcp_wmem`), which would hide a slow consumer behind 4 MiB of kernel
-/// memory each before its queue ever fills. Chat frames are small; this is
+/// (up to the maximum of `tcp_wmem`), which would hide a slow consumer
+/// behind that much kernel memory each before its queue ever fills. Chat frames are small; this is
 /// plenty for them.
 const SEND_BUFFER: usize = 64 << 10;
 
@@ -114,87 +122,83 @@ fn limit_send_buffer<S: 'static>(stream: &S) {
 }
 
 /// Reads until the connection ends; returns its close code.
-async fn read_loop<S>(
+async fn read_loop<S, L>(
     reader: &mut WebSocketReader<S>,
     membership: &Membership,
-    shared: &Shared,
-) -> u16
+    layer: &L,
+) -> CloseCode
 where
     S: AsyncRead + AsyncWrite + Unpin,
+    L: ChannelLayer,
 {
-    let metrics = &shared.metrics;
+    let metrics = layer.rooms().metrics();
     let mut bucket = TokenBucket::new(RATE, BURST, Instant::now());
-    while let Some(item) = reader.recv().await {
-        let command = match item {
-            Ok(Message::Text(text)) => {
-                metrics.message_in(text.len());
-                if !bucket.try_take(Instant::now()) {
-                    rate_limited(membership, shared);
-                    continue;
-                }
-                protocol::parse(text.as_str())
-            }
-            Ok(Message::Binary(data)) => {
-                metrics.message_in(data.len());
-                if !bucket.try_take(Instant::now()) {
-                    rate_limited(membership, shared);
-                    continue;
-                }
-                Err(Refusal::bad_request(
-                    "binary frames are not part of the chat protocol",
-                ))
-            }
-            Ok(Message::Ping(_) | Message::Pong(_)) => continue,
-            Ok(Message::Close(frame)) => {
-                return frame.map_or(CloseCode::NO_STATUS.0, |f| f.code.0);
-            }
-            Err(e) => return e.close_code().map_or(CloseCode::ABNORMAL.0, |c| c.0),
+    loop {
+        let data = match reader.recv().await {
+            Some(Ok(data @ (Message::Text(_) | Message::Binary(_)))) => data,
+            other => match close::ended_by(&other) {
+                Some(code) => return code,
+                None => continue,
+            },
         };
-        match (command, &shared.layer) {
-            (Ok(Command::Message { text }), ChannelLayer::Local) => membership.say(&text, metrics),
-            (Ok(Command::Message { text }), ChannelLayer::Redis(layer)) => {
-                Box::pin(layer.say(membership, &text, metrics)).await;
-            }
-            (Ok(Command::Direct { to, text }), layer) => {
-                let sent = match layer {
-                    ChannelLayer::Local => membership.direct(&to, &text, metrics),
-                    ChannelLayer::Redis(layer) => {
-                        Box::pin(layer.direct(membership, &to, &text, metrics)).await
-                    }
-                };
-                if let Err(refusal) = sent {
-                    membership.reply(&refusal.encode(), metrics);
+        metrics.message_in(data.len());
+        // Before parsing: a flood costs a token check per frame.
+        if !bucket.try_take(Instant::now()) {
+            rate_limited(membership, metrics);
+            continue;
+        }
+        let command = match &data {
+            Message::Text(text) => protocol::parse(text.as_str()),
+            _ => Err(Refusal::bad_request(
+                "binary frames are not part of the chat protocol",
+            )),
+        };
+        match command {
+            Ok(Command::Message { text }) => layer.say(membership, &text).await,
+            Ok(Command::Direct { to, text }) => {
+                if let Err(refusal) = layer.direct(membership, &to, &text).await {
+                    membership.reply(&refusal.encode());
                 }
             }
-            (Ok(Command::Who), ChannelLayer::Local) => membership.who(metrics),
-            (Ok(Command::Who), ChannelLayer::Redis(layer)) => {
-                Box::pin(layer.who(membership, metrics)).await;
-            }
-            (Err(refusal), _) => membership.reply(&refusal.encode(), metrics),
+            Ok(Command::Who) => layer.who(membership).await,
+            Err(refusal) => membership.reply(&refusal.encode()),
         }
     }
-    CloseCode::ABNORMAL.0
 }
 
-fn rate_limited(membership: &Membership, shared: &Shared) {
-    shared
-        .metrics
-        .chat_rate_limited
-        .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+fn rate_limited(membership: &Membership, metrics: &Metrics) {
+    metrics.chat_rate_limited.fetch_add(1, Relaxed);
     let refusal = Refusal {
         code: ErrorCode::RateLimited,
         message: format!(
             "more than {RATE} messages per second (burst {BURST}): this one was dropped"
         ),
     };
-    membership.reply(&refusal.encode(), &shared.metrics);
+    membership.reply(&refusal.encode());
 }
 
 /// What woke the writer.
 enum Step {
-    Sent((usize, usize)),
+    Sent(Batch),
     Stop(Ended),
     Close(Ended),
+}
+
+/// Frames handed to the socket together.
+#[derive(Clone, Copy, Debug)]
+struct Batch {
+    frames: usize,
+    /// Their payload bytes.
+    bytes: usize,
+}
+
+/// What, besides a frame, the writer wakes for.
+struct Wake<'a> {
+    /// The room dropped this member as a slow consumer.
+    kicked: &'a Notify,
+    /// The reader finished.
+    reader_done: &'a Notify,
+    shutdown: &'a Shutdown,
 }
 
 // ANCHOR: send_batch
@@ -203,12 +207,9 @@ enum Step {
 const BATCH: usize = 64;
 
 /// Waits for the next frame, queues it and whatever else is waiting (up to
-/// [`BATCH`] frames) in the socket, and writes them out. Returns the number
-/// of payload bytes, or `None` if the connection is gone.
-async fn send_batch<S>(
-    writer: &mut WebSocketWriter<S>,
-    outbox: &mut Outbox,
-) -> Option<(usize, usize)>
+/// [`BATCH`] frames) in the socket, and writes them out. Returns how many
+/// frames and payload bytes that was, or `None` if the connection is gone.
+async fn send_batch<S>(writer: &mut WebSocketWriter<S>, outbox: &mut Outbox) -> Option<Batch>
 where
     S: AsyncRead + AsyncWrite + Unpin,
 {
@@ -237,7 +238,7 @@ where
     poll_fn(|cx| Pin::new(&mut *writer).poll_ready(cx))
         .await
         .ok()?;
-    Some((frames, bytes))
+    Some(Batch { frames, bytes })
 }
 // ANCHOR_END: send_batch
 
@@ -247,9 +248,8 @@ where
 async fn write_loop<S>(
     writer: &mut WebSocketWriter<S>,
     outbox: &mut Outbox,
-    kicked: &Notify,
-    reader_done: &Notify,
-    shared: &Shared,
+    wake: Wake<'_>,
+    metrics: &Metrics,
 ) -> Ended
 where
     S: AsyncRead + AsyncWrite + Unpin,
@@ -257,9 +257,9 @@ where
     // Each waited on by one future for the whole connection: making (and
     // registering) new ones for every batch would cost more than the batch,
     // and the shutdown signal is shared by every connection.
-    let shutdown = shared.shutdown.wait();
-    let reader_done = reader_done.notified();
-    let kicked = kicked.notified();
+    let shutdown = wake.shutdown.wait();
+    let reader_done = wake.reader_done.notified();
+    let kicked = wake.kicked.notified();
     tokio::pin!(shutdown, reader_done, kicked);
     loop {
         let step = tokio::select! {
@@ -272,16 +272,16 @@ where
             sent = send_batch(writer, outbox) => sent.map_or(Step::Stop(Ended::Failed), Step::Sent),
         };
         match step {
-            Step::Sent((frames, bytes)) => shared.metrics.messages_out(frames, bytes),
+            Step::Sent(batch) => metrics.messages_out(batch.frames, batch.bytes),
             Step::Stop(ended) => return ended,
             Step::Close(ended) => {
-                let (code, reason) = if ended == Ended::Kicked {
-                    (CloseCode::POLICY_VIOLATION, "slow consumer")
+                let closing = if ended == Ended::Kicked {
+                    SLOW_CONSUMER
                 } else {
-                    (CloseCode::GOING_AWAY, "server shutting down")
+                    SHUTTING_DOWN
                 };
                 // Bounded by the close timeout; the reader sees the answer.
-                let _ = writer.close(code, reason).await;
+                let _ = writer.close(closing.code, closing.reason).await;
                 return ended;
             }
         }

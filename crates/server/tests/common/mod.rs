@@ -1,6 +1,7 @@
-//! Drives the real `ws-server` binary through its contract: a child process,
-//! raw TCP, hand-made frames. Nothing here uses the project's own crates, so
-//! the tests check the wire, not our understanding of it.
+//! Drives the real `ws-server` binary through its interface
+//! (`docs/server-interface.md`): a child process, raw TCP, hand-made
+//! frames. Nothing here uses the project's own crates, so the tests check
+//! the wire, not our understanding of it.
 #![allow(dead_code, unreachable_pub)] // each test file uses a different part
 
 pub mod chat;

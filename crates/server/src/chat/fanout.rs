@@ -1,0 +1,142 @@
+//! The fan-out policy, written once: offer a frame to every recipient,
+//! collect the members whose queue is full, and drop them as slow
+//! consumers. Every event a room sends, to all or to one, goes through
+//! [`Locked::fan_out`].
+//!
+//! A slow consumer is removed at once, its session is kicked (and closes
+//! with 1008), and the others hear its `leave`, which may find more full
+//! queues; the room never waits for anyone. With `--redis` the `leave`
+//! goes through Redis instead ([`Relay`]), so that every node hears it in
+//! the room's order.
+
+use std::collections::HashMap;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering::Relaxed};
+
+use tokio::sync::mpsc;
+use ws_tokio::Utf8Bytes;
+
+use super::protocol::Event;
+use super::queue::Offer;
+use super::remote::Target;
+use super::room::{Locked, Member};
+
+/// Who in the room gets a frame.
+#[derive(Clone, Copy, Debug)]
+pub(crate) enum Recipients<'a> {
+    /// Every member.
+    All,
+    /// Every member but the one with this id (a `join`, to the others).
+    AllBut(u64),
+    /// The members of these names that are here (a `direct`, a reply).
+    Named(&'a [&'a str]),
+    /// The members of `Target` to whom the event numbered `seq` is new
+    /// (an event that came through Redis).
+    Remote(u64, &'a Target),
+}
+
+/// With `--redis`: a slow consumer dropped while Redis is up is not
+/// announced locally; its `leave` goes through Redis (to every node, in
+/// the room's order) by this channel.
+#[derive(Clone, Debug)]
+pub(crate) struct Relay {
+    /// Whether Redis is usable now (else everything stays local).
+    pub(crate) up: Arc<AtomicBool>,
+    /// Members dropped as slow consumers, for their `leave`.
+    pub(crate) dropped: mpsc::UnboundedSender<Dropped>,
+}
+
+/// A member removed as a slow consumer (see [`Relay`]).
+#[derive(Debug)]
+pub(crate) struct Dropped {
+    pub(crate) room: Arc<str>,
+    pub(crate) name: Arc<str>,
+    pub(crate) id: u64,
+}
+
+impl Locked<'_> {
+    // ANCHOR: fan_out
+    /// Queues `frame` for each of `to`, then drops the slow ones.
+    pub(crate) fn fan_out(&mut self, frame: &Utf8Bytes, to: Recipients<'_>) {
+        let mut slow = Vec::new();
+        self.offer(frame, to, &mut slow);
+        self.drop_slow(slow);
+    }
+    // ANCHOR_END: fan_out
+
+    /// Offers `frame` to each of `to`; a member whose queue is full goes
+    /// on `slow` (once).
+    fn offer(&self, frame: &Utf8Bytes, to: Recipients<'_>, slow: &mut Vec<Arc<str>>) {
+        let members = &self.state.members;
+        let offer = |(name, member): (&Arc<str>, &Member)| {
+            if member.inbox.offer(frame, self.room.metrics()) == Offer::Full && !slow.contains(name)
+            {
+                slow.push(Arc::clone(name));
+            }
+        };
+        match to {
+            Recipients::All => members.iter().for_each(offer),
+            Recipients::AllBut(id) => members.iter().filter(|(_, m)| m.id != id).for_each(offer),
+            Recipients::Named(names) => named(members, names).for_each(offer),
+            Recipients::Remote(seq, Target::All) => {
+                members
+                    .iter()
+                    .filter(|(_, m)| seq > m.since)
+                    .for_each(offer);
+            }
+            Recipients::Remote(seq, Target::Direct { to, from }) => {
+                let names = [&**to, from.as_deref().unwrap_or(to)];
+                named(members, &names)
+                    .filter(|(_, m)| seq > m.since)
+                    .for_each(offer);
+            }
+        }
+    }
+
+    // ANCHOR: drop_slow
+    /// Disconnects slow consumers: each is removed and kicked (its session
+    /// closes with 1008), and the others get `leave` (which may find more
+    /// full queues).
+    fn drop_slow(&mut self, mut slow: Vec<Arc<str>>) {
+        let room = self.room;
+        while let Some(name) = slow.pop() {
+            let Some(member) = self.state.members.remove(&name) else {
+                continue;
+            };
+            room.metrics().chat_members.fetch_sub(1, Relaxed);
+            room.metrics().chat_slow_consumers.fetch_add(1, Relaxed);
+            member.kick.notify_one();
+            if let Some(relay) = room.relay()
+                && relay.up.load(Relaxed)
+            {
+                // Its `leave` goes through Redis, to every node in order.
+                let _ = relay.dropped.send(Dropped {
+                    room: Arc::clone(room.name()),
+                    name,
+                    id: member.id,
+                });
+                continue;
+            }
+            let leave = Event::Leave {
+                room: room.name(),
+                name: &name,
+            }
+            .encode();
+            self.offer(&leave, Recipients::All, &mut slow);
+        }
+    }
+    // ANCHOR_END: drop_slow
+}
+
+/// The members called `names` that are here, each once (a `direct` to
+/// oneself is one frame).
+fn named<'m>(
+    members: &'m HashMap<Arc<str>, Member>,
+    names: &'m [&'m str],
+) -> impl Iterator<Item = (&'m Arc<str>, &'m Member)> {
+    names
+        .iter()
+        .enumerate()
+        .filter(|&(i, name)| !names[..i].contains(name))
+        .filter_map(|(_, name)| members.get_key_value(*name))
+}

@@ -1,0 +1,128 @@
+//! The channel layer: the one interface a session speaks to, whether the
+//! rooms are this process's alone ([`Local`]) or shared with other nodes
+//! through Redis ([`RedisLayer`], `--redis`).
+//!
+//! ```text
+//!  root ─► Chat::serve ─┬─ Local ──────► session::serve::<Local>
+//!                       └─ RedisLayer ─► session::serve::<RedisLayer>
+//! ```
+//!
+//! [`Chat`] picks the implementation once per connection; the session is
+//! generic over [`ChannelLayer`] and never asks which one it has.
+
+use std::io;
+use std::sync::Arc;
+use std::time::Duration;
+
+use tokio::io::{AsyncRead, AsyncWrite};
+use tokio::task::JoinHandle;
+use ws_tokio::{CloseCode, WebSocket};
+
+use super::local::Local;
+use super::protocol::Refusal;
+use super::redis::RedisLayer;
+use super::registry::Rooms;
+use super::room::{Joined, Membership};
+use super::session;
+use crate::metrics::Metrics;
+use crate::shutdown::Shutdown;
+
+/// What a session asks of the rooms, wherever they are.
+pub(crate) trait ChannelLayer: Sync {
+    /// This node's rooms.
+    fn rooms(&self) -> &Rooms;
+
+    /// Joins `room` as `requested` (made unique) or `guest-N`: the outbox
+    /// starts with `welcome`, the others get `join`.
+    async fn join(&self, room: &str, requested: Option<&str>) -> Joined;
+
+    /// A room message, to every member (this one too).
+    async fn say(&self, membership: &Membership, text: &str);
+
+    /// A direct message to `to` and its copy back.
+    ///
+    /// # Errors
+    /// `unknown_user` if nobody in the room is called `to`.
+    async fn direct(&self, membership: &Membership, to: &str, text: &str) -> Result<(), Refusal>;
+
+    /// Answers `who` with the room's members.
+    async fn who(&self, membership: &Membership);
+
+    /// Leaves the room: the others get `leave`.
+    async fn leave(&self, membership: Membership);
+}
+
+/// What the chat needs from the command line.
+#[derive(Clone, Debug)]
+pub(crate) struct Config {
+    /// `--redis URL`: share the rooms with other nodes.
+    pub(crate) redis: Option<String>,
+    /// `--redis-presence-ttl`: how long a silent node counts as alive.
+    pub(crate) presence_ttl: Duration,
+}
+
+/// The chat of this server: its rooms and where their events go.
+#[derive(Debug)]
+pub(crate) struct Chat {
+    layer: Layer,
+}
+
+#[derive(Debug)]
+enum Layer {
+    Local(Local),
+    Redis(Arc<RedisLayer>),
+}
+
+impl Chat {
+    /// Rooms counting in `metrics`, local or (with `config.redis`) shared.
+    ///
+    /// # Errors
+    /// `config.redis` is not a Redis URL. (Redis itself need not be up.)
+    pub(crate) fn new(config: &Config, metrics: Arc<Metrics>) -> io::Result<Self> {
+        let layer = match &config.redis {
+            None => Layer::Local(Local::new(metrics)),
+            Some(url) => {
+                let layer = RedisLayer::new(url, config.presence_ttl, metrics).map_err(|e| {
+                    io::Error::new(io::ErrorKind::InvalidInput, format!("--redis {url}: {e}"))
+                })?;
+                Layer::Redis(Arc::new(layer))
+            }
+        };
+        Ok(Self { layer })
+    }
+
+    /// Redis is configured but unusable now: rooms are local to this node.
+    pub(crate) fn is_degraded(&self) -> bool {
+        matches!(&self.layer, Layer::Redis(layer) if !layer.is_up())
+    }
+
+    /// Starts the layer's background tasks (with `--redis`), to be aborted
+    /// when the server stops.
+    pub(crate) fn spawn(&self) -> Vec<JoinHandle<()>> {
+        match &self.layer {
+            Layer::Local(_) => Vec::new(),
+            Layer::Redis(layer) => layer.spawn(),
+        }
+    }
+
+    /// Serves one member of `room` until the connection ends; returns the
+    /// close code it ended with.
+    pub(crate) async fn serve<S>(
+        &self,
+        ws: WebSocket<S>,
+        room: &str,
+        requested: Option<&str>,
+        shutdown: &Shutdown,
+    ) -> CloseCode
+    where
+        S: AsyncRead + AsyncWrite + Unpin + Send + 'static,
+    {
+        match &self.layer {
+            Layer::Local(local) => session::serve(ws, room, requested, local, shutdown).await,
+            // Boxed: the single-node path keeps its small futures.
+            Layer::Redis(layer) => {
+                Box::pin(session::serve(ws, room, requested, &**layer, shutdown)).await
+            }
+        }
+    }
+}

@@ -1,0 +1,265 @@
+//! What a session asks of the Redis layer: join, say, direct, who, leave
+//! ([`ChannelLayer`]). Each falls back to the local path of the rooms when
+//! Redis is away or fails.
+
+use std::sync::Arc;
+use std::sync::atomic::Ordering::Relaxed;
+
+use super::super::layer::ChannelLayer;
+use super::super::names::candidate;
+use super::super::protocol::{Event, Refusal, now_ms};
+use super::super::registry::Rooms;
+use super::super::room::{Joined, Membership};
+use super::RedisLayer;
+use super::wire::{self, Kind, NODE_PREFIX, channel, members_key, seq_key};
+
+/// Names tried per round trip when the requested one is taken.
+const CANDIDATES: usize = 16;
+
+/// What `join.lua` returns: the name claimed, its `join`'s number, and the
+/// living members as `name, entry, …`.
+type Claimed = Option<(String, u64, Vec<String>)>;
+
+// Each step is boxed: a session holds its future for as long as it is
+// connected, and the Redis round trips are larger than the rest of it.
+impl ChannelLayer for RedisLayer {
+    fn rooms(&self) -> &Rooms {
+        &self.rooms
+    }
+
+    async fn join(&self, room: &str, requested: Option<&str>) -> Joined {
+        Box::pin(self.join_nodes(room, requested)).await
+    }
+
+    async fn say(&self, membership: &Membership, text: &str) {
+        Box::pin(self.say_nodes(membership, text)).await;
+    }
+
+    async fn direct(&self, membership: &Membership, to: &str, text: &str) -> Result<(), Refusal> {
+        Box::pin(self.direct_nodes(membership, to, text)).await
+    }
+
+    async fn who(&self, membership: &Membership) {
+        Box::pin(self.who_nodes(membership)).await;
+    }
+
+    async fn leave(&self, membership: Membership) {
+        Box::pin(self.leave_nodes(membership)).await;
+    }
+}
+
+impl RedisLayer {
+    // ANCHOR: join
+    /// Joins `room` across the nodes: the first free name of `requested`,
+    /// `requested-2`, … (or `guest-N`) among every node's members; the
+    /// `welcome` lists them all. Falls back to a local join if Redis fails.
+    async fn join_nodes(&self, room: &str, requested: Option<&str>) -> Joined {
+        let rooms = &self.rooms;
+        let base = rooms.base_name(requested);
+        if !self.is_up() {
+            return rooms.join(room, Some(&base));
+        }
+        let pending = rooms.join_pending(room);
+        let mut first = 1;
+        loop {
+            let mut invocation = self.scripts.join.prepare_invoke();
+            invocation
+                .key(seq_key(room))
+                .key(members_key(room))
+                .arg(channel(room))
+                .arg(NODE_PREFIX)
+                .arg(&self.node)
+                .arg(pending.id());
+            for n in first..first + CANDIDATES {
+                let name = candidate(&base, n);
+                let frame = Event::Join { room, name: &name }.encode();
+                let event = wire::event(Kind::Join, &self.node, "", &name, frame.as_str());
+                invocation.arg(&name).arg(event);
+            }
+            first += CANDIDATES;
+            let mut conn = self.conn.clone();
+            match invocation.invoke_async::<Claimed>(&mut conn).await {
+                Ok(Some((name, seq, live))) => {
+                    let others = wire::join_order(&live);
+                    return rooms.activate(pending, &name, seq, &others);
+                }
+                Ok(None) => {}
+                Err(e) => {
+                    self.failed("join", &e);
+                    return rooms.cancel(pending, &base);
+                }
+            }
+        }
+    }
+    // ANCHOR_END: join
+
+    // ANCHOR: say
+    /// Publishes a room message; delivered (to the sender too) when it comes
+    /// back from Redis.
+    async fn say_nodes(&self, membership: &Membership, text: &str) {
+        if !self.is_up() || !membership.is_current() {
+            return membership.say(text);
+        }
+        let room = membership.room();
+        let frame = Event::Message {
+            room,
+            from: membership.name(),
+            text,
+            ts: now_ms(),
+        }
+        .encode();
+        let event = wire::event(
+            Kind::Message,
+            &self.node,
+            "",
+            membership.name(),
+            frame.as_str(),
+        );
+        match self.publish(room, "", &event).await {
+            Ok(_) => {
+                self.metrics().chat_messages.fetch_add(1, Relaxed);
+            }
+            Err(e) => {
+                self.failed("publish", &e);
+                membership.say(text);
+            }
+        }
+    }
+    // ANCHOR_END: say
+
+    /// Publishes a direct message to `to`, on whichever node it is.
+    ///
+    /// # Errors
+    /// `unknown_user` if no node has a member called `to` in this room.
+    async fn direct_nodes(
+        &self,
+        membership: &Membership,
+        to: &str,
+        text: &str,
+    ) -> Result<(), Refusal> {
+        if !self.is_up() || !membership.is_current() {
+            return membership.direct(to, text);
+        }
+        let room = membership.room();
+        let frame = Event::Direct {
+            from: membership.name(),
+            to,
+            text,
+            ts: now_ms(),
+        }
+        .encode();
+        let event = wire::event(
+            Kind::Direct,
+            &self.node,
+            to,
+            membership.name(),
+            frame.as_str(),
+        );
+        match self.publish(room, to, &event).await {
+            Ok(0) => Err(Refusal::unknown_user(to)),
+            Ok(_) => {
+                self.metrics().chat_directs.fetch_add(1, Relaxed);
+                Ok(())
+            }
+            Err(e) => {
+                self.failed("publish", &e);
+                membership.direct(to, text)
+            }
+        }
+    }
+
+    /// Answers `who` with the members of every node, in join order.
+    async fn who_nodes(&self, membership: &Membership) {
+        if !self.is_up() {
+            return membership.who();
+        }
+        let mut conn = self.conn.clone();
+        let result = redis::cmd("HGETALL")
+            .arg(members_key(membership.room()))
+            .query_async::<Vec<String>>(&mut conn)
+            .await;
+        match result {
+            Ok(live) => {
+                let frame = Event::Users {
+                    room: membership.room(),
+                    users: wire::join_order(&live),
+                }
+                .encode();
+                membership.reply(&frame);
+            }
+            Err(e) => {
+                self.failed("who", &e);
+                membership.who();
+            }
+        }
+    }
+
+    /// Leaves: removed here at once, and its `leave` goes to every node
+    /// through Redis (locally if Redis fails).
+    async fn leave_nodes(&self, membership: Membership) {
+        if !self.is_up() {
+            return membership.leave(&self.rooms);
+        }
+        let room = Arc::clone(membership.room());
+        let name: Arc<str> = Arc::from(membership.name());
+        let id = membership.id();
+        if membership.leave_quietly(&self.rooms) {
+            self.publish_leave(&room, &name, id).await;
+        }
+    }
+
+    /// Publishes the `leave` of a member removed here.
+    pub(crate) async fn publish_leave(&self, room: &str, name: &str, id: u64) {
+        // No frame: every receiving node builds the `leave` (see `wire`).
+        let event = wire::event(Kind::Leave, &self.node, "", name, "");
+        match self.remove_entry(room, name, id, &event).await {
+            Ok(seq) if seq > 0 => {}
+            // Not in Redis (it joined while Redis was away, and Redis has
+            // not heard of it yet): only this node knows it.
+            Ok(_) => self.rooms.announce_leave(room, name),
+            Err(e) => {
+                self.failed("leave", &e);
+                self.rooms.announce_leave(room, name);
+            }
+        }
+    }
+
+    /// Removes a member's presence entry if it is still this member's;
+    /// publishes `event` with it unless that is empty. Returns the event's
+    /// sequence number (0: none published).
+    pub(crate) async fn remove_entry(
+        &self,
+        room: &str,
+        name: &str,
+        id: u64,
+        event: &str,
+    ) -> redis::RedisResult<u64> {
+        let mut conn = self.conn.clone();
+        self.scripts
+            .leave
+            .key(seq_key(room))
+            .key(members_key(room))
+            .arg(channel(room))
+            .arg(name)
+            .arg(&self.node)
+            .arg(id)
+            .arg(event)
+            .invoke_async(&mut conn)
+            .await
+    }
+
+    /// Publishes `event` in `room` with the next number; 0 if `to` is not
+    /// empty and names nobody.
+    async fn publish(&self, room: &str, to: &str, event: &str) -> redis::RedisResult<u64> {
+        let mut conn = self.conn.clone();
+        self.scripts
+            .publish
+            .key(seq_key(room))
+            .key(members_key(room))
+            .arg(channel(room))
+            .arg(to)
+            .arg(event)
+            .invoke_async(&mut conn)
+            .await
+    }
+}

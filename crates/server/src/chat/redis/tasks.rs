@@ -1,0 +1,193 @@
+//! The layer's background tasks: the subscription that delivers what
+//! Redis publishes, the presence refresh, and the `leave`s of slow
+//! consumers.
+
+use std::collections::HashMap;
+use std::sync::Arc;
+use std::sync::atomic::Ordering::Relaxed;
+use std::time::Duration;
+
+use futures_util::StreamExt;
+use redis::RedisError;
+use tokio::sync::mpsc;
+use tokio::task::JoinHandle;
+use tracing::{debug, warn};
+
+use super::super::fanout::Dropped;
+use super::super::registry::RoomMembers;
+use super::super::room::lock;
+use super::wire::{self, CHANNELS, Kind, NODE_PREFIX, channel, members_key, seq_key};
+use super::{BACKOFF_FIRST, BACKOFF_MAX, COMMAND_TIMEOUT, RedisLayer};
+
+impl RedisLayer {
+    /// Starts the background tasks: the subscription, the presence
+    /// refresh, and the `leave`s of slow consumers. They run until
+    /// aborted.
+    pub(crate) fn spawn(self: &Arc<Self>) -> Vec<JoinHandle<()>> {
+        let mut tasks = vec![
+            tokio::spawn(Arc::clone(self).subscribe_loop()),
+            tokio::spawn(Arc::clone(self).presence_loop()),
+        ];
+        if let Some(dropped) = lock(&self.dropped).take() {
+            tasks.push(tokio::spawn(Arc::clone(self).dropped_loop(dropped)));
+        }
+        tasks
+    }
+
+    async fn presence_loop(self: Arc<Self>) {
+        let period = self.ttl / 3;
+        loop {
+            let refresh = self.refresh.notified();
+            match tokio::time::timeout(period.max(COMMAND_TIMEOUT), self.refresh_presence()).await {
+                Ok(Ok(())) => {
+                    self.commands_ok.store(true, Relaxed);
+                    self.set_state();
+                }
+                Ok(Err(e)) => self.failed("presence", &e),
+                Err(_) => {
+                    self.commands_ok.store(false, Relaxed);
+                    self.set_state();
+                }
+            }
+            tokio::select! {
+                () = tokio::time::sleep(period) => {}
+                () = refresh => {}
+            }
+        }
+    }
+
+    // ANCHOR: refresh
+    /// One presence refresh: this node's key (with the TTL), an entry for
+    /// each local member that has none (after a Redis restart, or for a
+    /// member that joined while Redis was away), and the removal of other
+    /// nodes' vanished members in this node's rooms.
+    async fn refresh_presence(&self) -> redis::RedisResult<()> {
+        let mut conn = self.conn.clone();
+        let ttl_ms = u64::try_from(self.ttl.as_millis()).unwrap_or(u64::MAX);
+        redis::cmd("SET")
+            .arg(wire::node_key(&self.node))
+            .arg(1)
+            .arg("PX")
+            .arg(ttl_ms)
+            .query_async::<()>(&mut conn)
+            .await?;
+        for RoomMembers { room, members } in &self.rooms.snapshot() {
+            if !members.is_empty() {
+                let mut pipe = redis::pipe();
+                for member in members {
+                    pipe.cmd("HSETNX")
+                        .arg(members_key(room))
+                        .arg(&*member.name)
+                        .arg(wire::entry(&self.node, member.id, member.joined));
+                }
+                let added: Vec<bool> = pipe.query_async(&mut conn).await?;
+                // A member that left between the snapshot and HSETNX must
+                // not stay in Redis as a ghost.
+                for (member, added) in members.iter().zip(added) {
+                    if added && !self.rooms.is_member(room, &member.name, member.id) {
+                        self.remove_entry(room, &member.name, member.id, "").await?;
+                    }
+                }
+            }
+            let live: usize = self
+                .scripts
+                .reap
+                .key(seq_key(room))
+                .key(members_key(room))
+                .arg(channel(room))
+                .arg(NODE_PREFIX)
+                .invoke_async(&mut conn)
+                .await?;
+            debug!(%room, live, "presence refreshed");
+        }
+        Ok(())
+    }
+    // ANCHOR_END: refresh
+
+    async fn dropped_loop(self: Arc<Self>, mut dropped: mpsc::UnboundedReceiver<Dropped>) {
+        while let Some(Dropped { room, name, id }) = dropped.recv().await {
+            self.publish_leave(&room, &name, id).await;
+        }
+    }
+
+    // ANCHOR: subscribe_loop
+    /// Keeps one pub/sub connection subscribed to every room's channel,
+    /// reconnecting with backoff, and delivers what arrives.
+    async fn subscribe_loop(self: Arc<Self>) {
+        let mut backoff = BACKOFF_FIRST;
+        let mut lost_once = false;
+        loop {
+            let attempt = async {
+                let mut pubsub = self.client.get_async_pubsub().await?;
+                pubsub.psubscribe(CHANNELS).await?;
+                Ok::<_, RedisError>(pubsub)
+            };
+            match tokio::time::timeout(COMMAND_TIMEOUT * 2, attempt).await {
+                Ok(Ok(pubsub)) => {
+                    if lost_once {
+                        self.metrics().redis_reconnects.fetch_add(1, Relaxed);
+                    }
+                    backoff = BACKOFF_FIRST;
+                    // Counters may have started afresh (a restarted Redis):
+                    // whatever arrives now is new to every member.
+                    self.rooms.reset_since();
+                    self.subscribed.store(true, Relaxed);
+                    self.refresh.notify_one();
+                    let mut last: HashMap<String, u64> = HashMap::new();
+                    let mut messages = pubsub.into_on_message();
+                    while let Some(message) = messages.next().await {
+                        self.receive(&message, &mut last);
+                    }
+                    lost_once = true;
+                    self.subscribed.store(false, Relaxed);
+                    self.set_state();
+                    warn!("redis subscription lost; reconnecting");
+                }
+                Ok(Err(e)) => debug!(error = %e, "redis subscribe failed"),
+                Err(_) => debug!("redis subscribe timed out"),
+            }
+            tokio::time::sleep(jitter(backoff)).await;
+            backoff = (backoff * 2).min(BACKOFF_MAX);
+        }
+    }
+    // ANCHOR_END: subscribe_loop
+
+    /// One event from Redis (see `wire`), delivered to this node's members
+    /// of its room; `last` is the number of each room's last event.
+    fn receive(&self, message: &redis::Msg, last: &mut HashMap<String, u64>) {
+        let metrics = self.metrics();
+        let Some(room) = wire::room_of_channel(message.get_channel_name()) else {
+            return;
+        };
+        let Ok(payload) = std::str::from_utf8(message.get_payload_bytes()) else {
+            return;
+        };
+        let Some(received) = wire::parse(&self.node, room, payload) else {
+            warn!(room, "malformed event from redis");
+            return;
+        };
+        metrics.redis_events.fetch_add(1, Relaxed);
+        let seq = received.event.seq;
+        let previous = last.insert(room.to_owned(), seq);
+        if let Some(previous) = previous
+            && seq != previous + 1
+            && seq > previous
+        {
+            metrics.redis_gaps.fetch_add(1, Relaxed);
+            debug!(room, previous, seq, "gap in the room's sequence");
+        }
+        if received.kind == Kind::Leave && received.origin.starts_with('-') {
+            metrics.redis_reaped.fetch_add(1, Relaxed);
+        }
+        self.rooms.deliver(room, received.event);
+    }
+}
+
+/// `d` ±20 %.
+fn jitter(d: Duration) -> Duration {
+    let nanos = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |t| t.subsec_nanos());
+    // 0.8 + 0.4 * (nanos / 1e9)
+    d.mul_f64(0.8 + 0.4 * f64::from(nanos) / 1e9)
+}

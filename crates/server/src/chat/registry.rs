@@ -1,0 +1,234 @@
+//! The registry: every room of this node by name, made on first join and
+//! removed when the last member leaves, and the joins themselves.
+//!
+//! The registry and a room are never locked together, so joins and leaves
+//! in different rooms do not contend beyond a map lookup.
+
+use std::collections::HashMap;
+use std::sync::atomic::{AtomicU64, Ordering::Relaxed};
+use std::sync::{Arc, Mutex};
+
+use tokio::sync::Notify;
+
+use super::fanout::{Recipients, Relay};
+use super::names::unique_name;
+use super::protocol::Event;
+use super::queue::{Outbox, queue};
+use super::room::{Context, Joined, Locked, Membership, Room, Seat, lock};
+use crate::metrics::Metrics;
+
+/// Every room, by name.
+#[derive(Debug)]
+pub(crate) struct Rooms {
+    rooms: Mutex<HashMap<Arc<str>, Arc<Room>>>,
+    /// For `guest-N` names.
+    guests: AtomicU64,
+    /// Member ids, unique for the life of the server.
+    ids: AtomicU64,
+    /// What every room shares.
+    context: Arc<Context>,
+}
+
+/// The session's ends of a new member's queue and kick.
+#[derive(Debug)]
+pub(crate) struct SessionSide {
+    pub(crate) outbox: Outbox,
+    /// Notified when the room drops the member as a slow consumer.
+    pub(crate) kicked: Arc<Notify>,
+}
+
+/// This node's members of one room (see [`Rooms::snapshot`]).
+#[derive(Debug)]
+pub(crate) struct RoomMembers {
+    pub(crate) room: Arc<str>,
+    pub(crate) members: Vec<LocalMember>,
+}
+
+/// A member of this node, for the presence entries in Redis.
+#[derive(Debug)]
+pub(crate) struct LocalMember {
+    pub(crate) name: Arc<str>,
+    pub(crate) id: u64,
+    /// The sequence number of its `join` in Redis (0: it joined while
+    /// Redis was away).
+    pub(crate) joined: u64,
+}
+
+impl Rooms {
+    /// An empty registry counting in `metrics`; with `--redis`, `relay`
+    /// takes the `leave`s of slow consumers.
+    pub(crate) fn new(metrics: Arc<Metrics>, relay: Option<Relay>) -> Self {
+        Self {
+            rooms: Mutex::default(),
+            guests: AtomicU64::new(0),
+            ids: AtomicU64::new(0),
+            context: Arc::new(Context { metrics, relay }),
+        }
+    }
+
+    /// Where the rooms count.
+    pub(crate) fn metrics(&self) -> &Metrics {
+        &self.context.metrics
+    }
+
+    /// Joins `room` (creating it) under `requested` or, if that is `None`, a
+    /// `guest-N` name, made unique in the room with `-2`, `-3`, …. The
+    /// outbox starts with `welcome`; the other members get `join`.
+    pub(crate) fn join(&self, room: &str, requested: Option<&str>) -> Joined {
+        let base = self.base_name(requested);
+        self.join_as(room, &base)
+    }
+
+    /// `requested`, or the next `guest-N`.
+    pub(crate) fn base_name(&self, requested: Option<&str>) -> String {
+        requested.map_or_else(
+            || format!("guest-{}", self.guests.fetch_add(1, Relaxed) + 1),
+            str::to_owned,
+        )
+    }
+
+    /// A new member id with its queue and kick: the room's ends, and the
+    /// session's.
+    pub(crate) fn seat(&self) -> (Seat, SessionSide) {
+        let (inbox, outbox) = queue();
+        let kick = Arc::new(Notify::new());
+        let seat = Seat {
+            id: self.ids.fetch_add(1, Relaxed),
+            inbox,
+            kick: Arc::clone(&kick),
+        };
+        let side = SessionSide {
+            outbox,
+            kicked: kick,
+        };
+        (seat, side)
+    }
+
+    /// Joins `room` under `base`, made unique in the room.
+    pub(crate) fn join_as(&self, room: &str, base: &str) -> Joined {
+        let (seat, SessionSide { outbox, kicked }) = self.seat();
+        let id = seat.id;
+        self.with_live_room(room, |room, mut locked| {
+            let name = unique_name(&locked.state.members, base);
+            seat.welcome(room, &name, locked.users());
+            let join = Event::Join {
+                room: room.name(),
+                name: &name,
+            }
+            .encode();
+            locked.admit(Arc::clone(&name), seat, 0);
+            // `join` to the others. The new member is already in: if this
+            // finds a slow consumer, the new member hears its `leave` too.
+            locked.fan_out(&join, Recipients::AllBut(id));
+            Joined {
+                membership: Membership {
+                    room: Arc::clone(room),
+                    id,
+                    name,
+                },
+                outbox,
+                kicked,
+            }
+        })
+    }
+
+    /// The room called `room`, made if need be.
+    fn get_or_make(&self, room: &str) -> Arc<Room> {
+        let mut rooms = lock(&self.rooms);
+        let room = rooms.entry(Arc::from(room)).or_insert_with_key(|name| {
+            self.metrics().chat_rooms.fetch_add(1, Relaxed);
+            Arc::new(Room::new(Arc::clone(name), Arc::clone(&self.context)))
+        });
+        Arc::clone(room)
+    }
+
+    /// The room called `room`, if there is one.
+    pub(crate) fn get(&self, room: &str) -> Option<Arc<Room>> {
+        lock(&self.rooms).get(room).cloned()
+    }
+
+    /// Every room now.
+    pub(crate) fn all(&self) -> Vec<Arc<Room>> {
+        lock(&self.rooms).values().cloned().collect()
+    }
+
+    /// Runs `f` on the room called `room` (made if need be) with its state
+    /// locked. A room found closed is on its way out (its last member is
+    /// leaving): it is forgotten and a fresh one is made in its place.
+    pub(crate) fn with_live_room<T>(
+        &self,
+        room: &str,
+        f: impl FnOnce(&Arc<Room>, Locked<'_>) -> T,
+    ) -> T {
+        loop {
+            let live = self.get_or_make(room);
+            let locked = live.lock();
+            if locked.state.closed {
+                drop(locked);
+                self.forget(&live);
+                continue;
+            }
+            return f(&live, locked);
+        }
+    }
+
+    /// Removes a closed room from the registry (if it is still there).
+    pub(crate) fn forget(&self, room: &Arc<Room>) {
+        let mut rooms = lock(&self.rooms);
+        if rooms.get(room.name()).is_some_and(|r| Arc::ptr_eq(r, room)) {
+            rooms.remove(room.name());
+            self.metrics().chat_rooms.fetch_sub(1, Relaxed);
+        }
+    }
+
+    /// This node's members, room by room, for the presence entries in
+    /// Redis.
+    pub(crate) fn snapshot(&self) -> Vec<RoomMembers> {
+        self.all()
+            .into_iter()
+            .map(|room| {
+                let members = room
+                    .lock()
+                    .state
+                    .members
+                    .iter()
+                    .map(|(name, m)| LocalMember {
+                        name: Arc::clone(name),
+                        id: m.id,
+                        joined: m.joined,
+                    })
+                    .collect();
+                RoomMembers {
+                    room: Arc::clone(room.name()),
+                    members,
+                }
+            })
+            .collect()
+    }
+
+    /// Whether member `id` is still in `room` as `name`.
+    pub(crate) fn is_member(&self, room: &str, name: &str, id: u64) -> bool {
+        self.get(room)
+            .is_some_and(|room| room.lock().is_member(name, id))
+    }
+
+    /// Sends `leave` for `name` to this node's members of `room` (a member
+    /// that left while its `leave` could not go through Redis).
+    pub(crate) fn announce_leave(&self, room: &str, name: &str) {
+        let Some(room) = self.get(room) else {
+            return;
+        };
+        let leave = Event::Leave {
+            room: room.name(),
+            name,
+        }
+        .encode();
+        room.lock().fan_out(&leave, Recipients::All);
+    }
+
+    /// The number of rooms.
+    #[cfg(test)]
+    pub(crate) fn len(&self) -> usize {
+        lock(&self.rooms).len()
+    }
+}

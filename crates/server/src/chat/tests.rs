@@ -1,0 +1,176 @@
+//! The rooms' behaviour, without sockets: joins, names, fan-out, slow
+//! consumers.
+
+use std::future::Future;
+
+use std::sync::Arc;
+use std::sync::atomic::Ordering::Relaxed;
+
+use super::names::MAX_NAME_CHARS;
+use super::protocol::ErrorCode;
+use super::queue::{Outbox, QUEUE_BYTES, QUEUE_CAPACITY};
+use super::registry::Rooms;
+use crate::metrics::Metrics;
+
+/// A registry without Redis, and the counters it writes.
+fn rooms() -> (Rooms, Arc<Metrics>) {
+    let metrics = Arc::new(Metrics::default());
+    (Rooms::new(Arc::clone(&metrics), None), metrics)
+}
+
+fn next(outbox: &mut Outbox) -> serde_json::Value {
+    let frame = outbox.try_recv().expect("a queued frame");
+    serde_json::from_str(frame.as_str()).unwrap()
+}
+
+fn empty(outbox: &mut Outbox) -> bool {
+    outbox.try_recv().is_none()
+}
+
+#[test]
+fn names_are_unique_and_guests_numbered() {
+    let (rooms, _) = rooms();
+    let a = rooms.join("r", Some("ann"));
+    let b = rooms.join("r", Some("ann"));
+    let c = rooms.join("r", Some("ann"));
+    let g = rooms.join("r", None);
+    let elsewhere = rooms.join("s", Some("ann"));
+    assert_eq!(a.membership.name(), "ann");
+    assert_eq!(b.membership.name(), "ann-2");
+    assert_eq!(c.membership.name(), "ann-3");
+    assert_eq!(g.membership.name(), "guest-1");
+    assert_eq!(elsewhere.membership.name(), "ann");
+    let long = "x".repeat(MAX_NAME_CHARS);
+    let l1 = rooms.join("r", Some(&long));
+    let l2 = rooms.join("r", Some(&long));
+    assert_eq!(l1.membership.name(), long);
+    assert_eq!(l2.membership.name().chars().count(), MAX_NAME_CHARS);
+    assert!(l2.membership.name().ends_with("-2"));
+}
+
+#[test]
+fn welcome_first_then_join_leave_to_the_others() {
+    let (rooms, m) = rooms();
+    let mut a = rooms.join("r", Some("ann"));
+    let welcome = next(&mut a.outbox);
+    assert_eq!(welcome["type"], "welcome");
+    assert_eq!(welcome["users"], serde_json::json!(["ann"]));
+    let mut b = rooms.join("r", Some("bob"));
+    assert_eq!(
+        next(&mut b.outbox)["users"],
+        serde_json::json!(["ann", "bob"])
+    );
+    assert_eq!(
+        next(&mut a.outbox),
+        serde_json::json!({"type": "join", "room": "r", "name": "bob"})
+    );
+    assert!(empty(&mut b.outbox), "no join for oneself");
+    b.membership.leave(&rooms);
+    assert_eq!(
+        next(&mut a.outbox),
+        serde_json::json!({"type": "leave", "room": "r", "name": "bob"})
+    );
+    assert_eq!(rooms.len(), 1);
+    a.membership.leave(&rooms);
+    assert_eq!(rooms.len(), 0, "the last one out removes the room");
+    assert_eq!(m.chat_rooms.load(Relaxed), 0);
+    assert_eq!(m.chat_members.load(Relaxed), 0);
+}
+
+#[test]
+fn messages_and_directs() {
+    let (rooms, _) = rooms();
+    let mut a = rooms.join("r", Some("ann"));
+    let mut b = rooms.join("r", Some("bob"));
+    let mut c = rooms.join("r", Some("cy"));
+    for o in [&mut a.outbox, &mut b.outbox, &mut c.outbox] {
+        while !empty(o) {}
+    }
+    a.membership.say("hi");
+    for o in [&mut a.outbox, &mut b.outbox, &mut c.outbox] {
+        let msg = next(o);
+        assert_eq!(msg["type"], "message");
+        assert_eq!(msg["from"], "ann");
+        assert_eq!(msg["text"], "hi");
+        assert!(msg["ts"].is_u64());
+    }
+    a.membership.direct("bob", "psst").unwrap();
+    assert_eq!(next(&mut b.outbox)["type"], "direct");
+    assert_eq!(next(&mut a.outbox)["to"], "bob");
+    assert!(empty(&mut c.outbox));
+    let refusal = a.membership.direct("nobody", "x").unwrap_err();
+    assert_eq!(refusal.code, ErrorCode::UnknownUser);
+    a.membership.who();
+    assert_eq!(
+        next(&mut a.outbox)["users"],
+        serde_json::json!(["ann", "bob", "cy"])
+    );
+}
+
+#[test]
+fn a_full_queue_is_dropped_and_kicked() {
+    let (rooms, m) = rooms();
+    let mut fast = rooms.join("r", Some("fast"));
+    let slow = rooms.join("r", Some("slow"));
+    let mut seen = Vec::new();
+    for _ in 0..QUEUE_CAPACITY {
+        fast.membership.say("x");
+        seen.extend(std::iter::from_fn(|| fast.outbox.try_recv()));
+    }
+    // The slow member's queue (welcome + QUEUE_CAPACITY - 1 messages) was full.
+    assert_eq!(m.chat_slow_consumers.load(Relaxed), 1);
+    let leave = r#"{"type":"leave","room":"r","name":"slow"}"#;
+    assert_eq!(seen.iter().filter(|f| f.as_str() == leave).count(), 1);
+    // The kick is stored for the session to pick up.
+    let mut kicked = std::pin::pin!(slow.kicked.notified());
+    let waker = std::task::Waker::noop();
+    assert!(
+        kicked
+            .as_mut()
+            .poll(&mut std::task::Context::from_waker(waker))
+            .is_ready()
+    );
+    // Leaving after being dropped changes nothing.
+    slow.membership.leave(&rooms);
+    assert_eq!(m.chat_members.load(Relaxed), 1);
+}
+
+#[test]
+fn a_queue_full_of_bytes_is_slow_too() {
+    let (rooms, m) = rooms();
+    let mut fast = rooms.join("r", Some("fast"));
+    let _slow = rooms.join("r", Some("slow"));
+    let text = "x".repeat(4000);
+    let mut said = 0;
+    while m.chat_slow_consumers.load(Relaxed) == 0 {
+        fast.membership.say(&text);
+        while fast.outbox.try_recv().is_some() {}
+        said += 1;
+        assert!(
+            said < QUEUE_CAPACITY,
+            "dropped by bytes, long before the count"
+        );
+    }
+    assert!(said * 4000 > QUEUE_BYTES * 9 / 10, "{said}");
+}
+
+#[test]
+fn a_newcomer_hears_of_a_slow_member_dropped_by_its_join() {
+    let (rooms, m) = rooms();
+    let mut fast = rooms.join("r", Some("fast"));
+    let _slow = rooms.join("r", Some("slow"));
+    // Fill the slow member's queue: its welcome and these.
+    for _ in 0..QUEUE_CAPACITY - 1 {
+        fast.membership.say("x");
+        while fast.outbox.try_recv().is_some() {}
+    }
+    assert_eq!(m.chat_slow_consumers.load(Relaxed), 0);
+    let mut new = rooms.join("r", Some("new"));
+    assert_eq!(m.chat_slow_consumers.load(Relaxed), 1);
+    let welcome = next(&mut new.outbox);
+    assert_eq!(welcome["users"], serde_json::json!(["fast", "slow", "new"]));
+    assert_eq!(
+        next(&mut new.outbox),
+        serde_json::json!({"type": "leave", "room": "r", "name": "slow"})
+    );
+}

@@ -1,0 +1,162 @@
+//! The gate in front of every WebSocket: the checks before an upgrade
+//! (`Origin`, the connection limit, RFC 6455 §4.2.1), and the bookkeeping
+//! of each WebSocket let in, from its upgrade to its close
+//! (`docs/server-interface.md` §3).
+
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::time::Instant;
+
+use tokio::io::{AsyncRead, AsyncWrite};
+use tracing::{debug, info};
+use ws_handshake::Request;
+use ws_tokio::{Accept, CloseCode, WebSocket};
+
+use crate::http::respond;
+use crate::metrics::Metrics;
+
+/// Who may open a WebSocket, and how many are open.
+#[derive(Debug)]
+pub(crate) struct Gate {
+    /// `--allowed-origin`: empty lets every origin in.
+    allowed_origins: Vec<String>,
+    /// `--max-connections`.
+    max_connections: usize,
+    /// WebSockets counted against `max_connections`.
+    open: AtomicUsize,
+    config: ws_tokio::Config,
+    metrics: Arc<Metrics>,
+}
+
+impl Gate {
+    pub(crate) fn new(
+        allowed_origins: Vec<String>,
+        max_connections: usize,
+        config: ws_tokio::Config,
+        metrics: Arc<Metrics>,
+    ) -> Self {
+        Self {
+            allowed_origins,
+            max_connections,
+            open: AtomicUsize::new(0),
+            config,
+            metrics,
+        }
+    }
+
+    /// Whether a request with this `Origin` header (if any) may upgrade.
+    fn origin_allowed(&self, origin: Option<&str>) -> bool {
+        match origin {
+            Some(origin) if !self.allowed_origins.is_empty() => self
+                .allowed_origins
+                .iter()
+                .any(|o| o.eq_ignore_ascii_case(origin)),
+            _ => true,
+        }
+    }
+
+    // ANCHOR: upgrade_checks
+    /// The checks before an upgrade: origin (403), connection limit (503),
+    /// then the RFC 6455 §4.2.1 validation inside `ws_tokio::upgrade`
+    /// (400/426). A refused request is answered here.
+    pub(crate) async fn upgrade<S>(
+        &self,
+        stream: S,
+        request: &Request,
+        leftover: bytes::BytesMut,
+        peer: SocketAddr,
+    ) -> Option<WebSocket<S>>
+    where
+        S: AsyncRead + AsyncWrite + Unpin + Send + 'static,
+    {
+        let reject = |status: u16, why: &'static str| {
+            self.metrics
+                .rejected_upgrades
+                .fetch_add(1, Ordering::Relaxed);
+            debug!(%peer, status, why, "upgrade refused");
+            ws_handshake::http_response(
+                status,
+                &[("Content-Type", "text/plain; charset=utf-8")],
+                format!("{why}\n").as_bytes(),
+            )
+        };
+        if !self.origin_allowed(request.header("origin")) {
+            respond(stream, &reject(403, "origin not allowed")).await;
+            return None;
+        }
+        if self.open.fetch_add(1, Ordering::AcqRel) >= self.max_connections {
+            self.open.fetch_sub(1, Ordering::AcqRel);
+            respond(stream, &reject(503, "too many connections")).await;
+            return None;
+        }
+        match ws_tokio::upgrade(
+            stream,
+            request,
+            leftover,
+            self.config.clone(),
+            Accept::default(),
+        )
+        .await
+        {
+            Ok(ws) => {
+                self.metrics.upgrades.fetch_add(1, Ordering::Relaxed);
+                self.metrics
+                    .open_connections
+                    .fetch_add(1, Ordering::Relaxed);
+                Some(ws)
+            }
+            Err(e) => {
+                self.open.fetch_sub(1, Ordering::AcqRel);
+                self.metrics
+                    .rejected_upgrades
+                    .fetch_add(1, Ordering::Relaxed);
+                debug!(%peer, error = %e, "upgrade failed");
+                None
+            }
+        }
+    }
+    // ANCHOR_END: upgrade_checks
+
+    /// A WebSocket that [`Gate::upgrade`] let in starts: logged, and
+    /// counted until [`Session::close`].
+    pub(crate) fn open<'a>(&'a self, peer: SocketAddr, path: &'a str) -> Session<'a> {
+        info!(%peer, path, "websocket open");
+        Session {
+            peer,
+            path,
+            gate: self,
+            started: Instant::now(),
+        }
+    }
+}
+
+/// The bookkeeping every WebSocket shares: the connection limit, metrics,
+/// and one log line at open and one at close.
+pub(crate) struct Session<'a> {
+    peer: SocketAddr,
+    path: &'a str,
+    gate: &'a Gate,
+    started: Instant,
+}
+
+impl Session<'_> {
+    /// The WebSocket ended with `code`.
+    pub(crate) fn close(self, code: CloseCode) {
+        let Self {
+            peer,
+            path,
+            gate,
+            started,
+        } = self;
+        // The gauge drops before the close is counted, so whoever sees the
+        // close in /metrics also sees the connection gone.
+        gate.metrics
+            .open_connections
+            .fetch_sub(1, Ordering::Release);
+        gate.open.fetch_sub(1, Ordering::AcqRel);
+        gate.metrics.closed(code);
+        let duration_ms = u64::try_from(started.elapsed().as_millis()).unwrap_or(u64::MAX);
+        info!(%peer, path, code = code.0, duration_ms, "websocket closed");
+    }
+}

@@ -1,0 +1,79 @@
+//! Routing: one HTTP request read per connection, then a plain answer, the
+//! echo, or the chat (`docs/server-interface.md` §2 and §3).
+
+use std::net::SocketAddr;
+use std::sync::atomic::Ordering;
+
+use tokio::io::{AsyncRead, AsyncWrite};
+use tracing::debug;
+
+use crate::chat;
+use crate::echo::echo;
+use crate::http::{self, respond};
+use crate::shared::Shared;
+
+// ANCHOR: routes
+/// Reads one HTTP request and routes it.
+pub(crate) async fn serve_stream<S>(mut stream: S, peer: SocketAddr, shared: &Shared)
+where
+    S: AsyncRead + AsyncWrite + Unpin + Send + 'static,
+{
+    // Limit violations and timeouts are answered (400/431) inside
+    // read_request. A connection still without a request when the server
+    // shuts down (a browser's idle preconnect) is just dropped.
+    // The handshake futures are boxed so that they are freed once the
+    // connection is upgraded: what stays in the task for the life of a
+    // WebSocket is only the echo or chat loop (idle memory per connection).
+    let read = tokio::select! {
+        read = Box::pin(ws_tokio::read_request(&mut stream, &shared.config)) => read,
+        () = shared.shutdown.wait() => return,
+    };
+    let (request, leftover) = match read {
+        Ok(parts) => parts,
+        Err(e) => {
+            debug!(%peer, error = %e, "no usable HTTP request");
+            return;
+        }
+    };
+    let gate = &shared.gate;
+    let path = request.path().to_owned();
+    if let Some(room) = chat::room_of(&path) {
+        let name = chat::name_of(request.query());
+        let Some(ws) = Box::pin(gate.upgrade(stream, &request, leftover, peer)).await else {
+            return;
+        };
+        drop(request);
+        let session = gate.open(peer, &path);
+        let code = shared
+            .chat
+            .serve(ws, room, name.as_deref(), &shared.shutdown)
+            .await;
+        session.close(code);
+        return;
+    }
+    match path.as_str() {
+        "/echo" => {
+            let Some(mut ws) = Box::pin(gate.upgrade(stream, &request, leftover, peer)).await
+            else {
+                return;
+            };
+            drop(request);
+            let session = gate.open(peer, &path);
+            session.close(echo(&mut ws, &shared.shutdown, &shared.metrics).await);
+        }
+        "/" | "/healthz" | "/metrics" if request.method() == "GET" && !request.is_upgrade() => {
+            shared.metrics.http_requests.fetch_add(1, Ordering::Relaxed);
+            let response = match path.as_str() {
+                "/" => http::page(),
+                "/healthz" => http::healthz(shared.chat.is_degraded()),
+                _ => http::metrics(&shared.metrics.render()),
+            };
+            respond(stream, &response).await;
+        }
+        _ => {
+            shared.metrics.http_requests.fetch_add(1, Ordering::Relaxed);
+            respond(stream, &http::not_found()).await;
+        }
+    }
+}
+// ANCHOR_END: routes

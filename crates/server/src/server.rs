@@ -1,0 +1,200 @@
+//! A bound server: the listening socket, the accept loop, TLS, and the
+//! shutdown (`docs/server-interface.md` §1).
+
+use std::future::Future;
+use std::io;
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::time::Duration;
+
+use tokio::net::{TcpListener, TcpStream};
+use tokio::sync::Notify;
+use tracing::{debug, info, warn};
+
+use crate::chat;
+use crate::gate::Gate;
+use crate::metrics::Metrics;
+use crate::options::Options;
+use crate::routes::serve_stream;
+use crate::shared::Shared;
+use crate::shutdown::Shutdown;
+use crate::tls;
+
+/// How long shutdown waits for the closing handshakes
+/// (`docs/server-interface.md` §1: 5 s).
+pub const SHUTDOWN_GRACE: Duration = Duration::from_secs(5);
+
+/// A bound server, ready to [`Server::run`].
+pub struct Server {
+    listener: TcpListener,
+    tls: Option<tokio_rustls::TlsAcceptor>,
+    shared: Arc<Shared>,
+}
+
+impl std::fmt::Debug for Server {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Server")
+            .field("listener", &self.listener)
+            .field("tls", &self.tls.is_some())
+            .finish_non_exhaustive()
+    }
+}
+
+impl Server {
+    /// Binds the listening socket and loads the TLS certificate, if any.
+    ///
+    /// # Errors
+    /// The address cannot be bound, the certificate or key cannot be read,
+    /// or `--redis` is not a Redis URL. (Redis itself need not be up: the
+    /// node runs degraded until it is.)
+    pub async fn bind(options: Options) -> io::Result<Self> {
+        let tls = match (&options.tls_cert, &options.tls_key) {
+            (Some(cert), Some(key)) => Some(tls::acceptor(cert, key)?),
+            _ => None,
+        };
+        let metrics = Arc::new(Metrics::default());
+        let chat = chat::Chat::new(
+            &chat::Config {
+                redis: options.redis.clone(),
+                presence_ttl: Duration::from_secs(options.redis_presence_ttl),
+            },
+            Arc::clone(&metrics),
+        )?;
+        let listener = TcpListener::bind(options.listen).await?;
+        let config = options.socket_config();
+        let gate = Gate::new(
+            options.allowed_origins,
+            options.max_connections,
+            config.clone(),
+            Arc::clone(&metrics),
+        );
+        let shared = Arc::new(Shared {
+            config,
+            metrics,
+            shutdown: Shutdown::default(),
+            gate,
+            tasks: AtomicUsize::new(0),
+            tasks_done: Notify::new(),
+            chat,
+        });
+        Ok(Self {
+            listener,
+            tls,
+            shared,
+        })
+    }
+
+    /// The address actually bound (useful with port 0).
+    ///
+    /// # Errors
+    /// If the socket has no local address.
+    pub fn local_addr(&self) -> io::Result<SocketAddr> {
+        self.listener.local_addr()
+    }
+
+    /// `http://ADDR` or `https://ADDR`.
+    ///
+    /// # Errors
+    /// If the socket has no local address.
+    pub fn url(&self) -> io::Result<String> {
+        let scheme = if self.tls.is_some() { "https" } else { "http" };
+        Ok(format!("{scheme}://{}", self.local_addr()?))
+    }
+
+    /// Serves until `shutdown` completes, then stops accepting, sends Close
+    /// 1001 to every open WebSocket and waits up to [`SHUTDOWN_GRACE`] for
+    /// the closing handshakes.
+    ///
+    /// # Errors
+    /// Only if accepting fails in a way that is not a per-connection problem.
+    pub async fn run(self, shutdown: impl Future<Output = ()>) -> io::Result<()> {
+        let Self {
+            listener,
+            tls,
+            shared,
+        } = self;
+        // The Redis layer's tasks run until the end, so that members
+        // leaving during the shutdown still reach the other nodes.
+        let layer_tasks = shared.chat.spawn();
+        tokio::pin!(shutdown);
+        // ANCHOR: accept_loop
+        loop {
+            let (stream, peer) = tokio::select! {
+                () = &mut shutdown => break,
+                accepted = listener.accept() => match accepted {
+                    Ok(pair) => pair,
+                    Err(e) => {
+                        // EMFILE and friends: back off instead of spinning.
+                        warn!(error = %e, "accept failed");
+                        tokio::time::sleep(Duration::from_millis(50)).await;
+                        continue;
+                    }
+                },
+            };
+            let shared = Arc::clone(&shared);
+            let tls = tls.clone();
+            shared.tasks.fetch_add(1, Ordering::AcqRel);
+            tokio::spawn(async move {
+                serve_connection(stream, peer, tls, &shared).await;
+                if shared.tasks.fetch_sub(1, Ordering::AcqRel) == 1 {
+                    shared.tasks_done.notify_waiters();
+                }
+            });
+        }
+        // ANCHOR_END: accept_loop
+        drop(listener);
+        info!(open = shared.tasks.load(Ordering::Acquire), "shutting down");
+        shared.shutdown.trigger();
+        let drained = tokio::time::timeout(SHUTDOWN_GRACE, async {
+            loop {
+                let done = shared.tasks_done.notified();
+                if shared.tasks.load(Ordering::Acquire) == 0 {
+                    break;
+                }
+                done.await;
+            }
+        })
+        .await;
+        if drained.is_err() {
+            warn!(
+                left = shared.tasks.load(Ordering::Acquire),
+                "shutdown grace period over"
+            );
+        }
+        for task in layer_tasks {
+            task.abort();
+        }
+        Ok(())
+    }
+}
+
+async fn serve_connection(
+    stream: TcpStream,
+    peer: SocketAddr,
+    tls: Option<tokio_rustls::TlsAcceptor>,
+    shared: &Shared,
+) {
+    let _ = stream.set_nodelay(true);
+    match tls {
+        None => serve_stream(stream, peer, shared).await,
+        // Boxed: the TLS state and its futures are several KiB, and a
+        // future's size is that of its largest branch, which every plain
+        // connection task would otherwise pay for its whole life.
+        Some(acceptor) => Box::pin(serve_tls(stream, peer, acceptor, shared)).await,
+    }
+}
+
+async fn serve_tls(
+    stream: TcpStream,
+    peer: SocketAddr,
+    acceptor: tokio_rustls::TlsAcceptor,
+    shared: &Shared,
+) {
+    let timeout = shared.config.handshake_timeout;
+    match tokio::time::timeout(timeout, acceptor.accept(stream)).await {
+        Ok(Ok(stream)) => serve_stream(stream, peer, shared).await,
+        Ok(Err(e)) => debug!(%peer, error = %e, "TLS handshake failed"),
+        Err(_) => debug!(%peer, "TLS handshake timed out"),
+    }
+}
