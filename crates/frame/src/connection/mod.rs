@@ -137,7 +137,7 @@ impl Connection {
     /// A connection in the [`State::Open`] state, as after a successful
     /// opening handshake.
     pub fn new(role: Role, config: Config) -> Self {
-        Self {
+        let mut conn = Self {
             role,
             config,
             state: State::Open,
@@ -156,7 +156,9 @@ impl Connection {
             failed: false,
             shut_down: false,
             timers: Timers::new(Instant::now()),
-        }
+        };
+        conn.start_timers(Instant::now());
+        conn
     }
 
     /// Replaces the source of masking keys (client role), e.g. with a fixed

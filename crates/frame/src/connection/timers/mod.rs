@@ -121,6 +121,11 @@ impl Connection {
     /// (default: [`Instant::now`] in [`Connection::new`]). Silence is counted
     /// from here until the first bytes arrive.
     pub fn set_start_time(&mut self, now: Instant) {
+        self.start_timers(now);
+    }
+
+    /// Starts every deadline from `now` (also run by [`Connection::new`]).
+    pub(super) fn start_timers(&mut self, now: Instant) {
         self.timers = Timers::new(now);
         self.timers.deadline_for = self.state;
         self.timers.next = self.next_deadline();

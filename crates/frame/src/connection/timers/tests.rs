@@ -48,6 +48,15 @@ fn no_deadline_without_timers() {
     assert!(!conn.needs_time());
 }
 
+/// Without `set_start_time` the clock starts at `Connection::new`.
+#[test]
+fn deadlines_run_from_new() {
+    let before = Instant::now();
+    let conn = Connection::new(Role::Server, config(Some(100), None, 1000));
+    let at = conn.poll_timeout().expect("the keepalive deadline");
+    assert!(at >= before + 100 * MS);
+}
+
 #[test]
 fn rfc6455_5_5_2_keepalive_ping_after_the_interval_and_its_rtt() {
     let (mut server, t0) = start(Role::Server, config(Some(100), None, 1000));
