@@ -248,3 +248,41 @@ fn received_bytes_do_not_postpone_the_close_deadline() {
     server.handle_timeout(t0 + 50 * MS);
     assert!(server.timed_out());
 }
+
+/// Bytes an IO layer appends to `read_buf` directly count as received too.
+#[test]
+fn bytes_read_into_read_buf_count_as_received() {
+    let (mut server, t0) = start(Role::Server, config(None, Some(100), 1000));
+    let mut client = Connection::new(Role::Client, Config::default());
+    client.send_text("hi").unwrap();
+    let bytes = client.poll_transmit().unwrap();
+    server.read_buf().extend_from_slice(&bytes);
+    assert!(matches!(events(&mut server)[..], [Event::Text(_)]));
+    server.handle_timeout(t0 + 100 * MS);
+    assert_eq!(server.state(), State::Open, "not idle: bytes arrived");
+}
+
+/// Half a frame that sits in the buffer is received once: asking again
+/// and again (every wake-up does) must not keep the peer alive.
+#[test]
+fn a_stalled_partial_frame_does_not_postpone_the_idle_timeout() {
+    let (mut server, t0) = start(Role::Server, config(None, Some(100), 1000));
+    let mut client = Connection::new(Role::Client, Config::default());
+    client.send_binary(vec![7; 50]).unwrap();
+    let bytes = client.poll_transmit().unwrap();
+    server.receive(&bytes[..20]);
+    assert!(events(&mut server).is_empty());
+    server.handle_timeout(t0 + 10 * MS);
+    for ms in (20..110).step_by(10) {
+        assert!(events(&mut server).is_empty());
+        server.handle_timeout(t0 + ms * MS);
+    }
+    assert_eq!(server.state(), State::Open);
+    server.handle_timeout(t0 + 110 * MS);
+    assert_eq!(
+        server.state(),
+        State::Closing,
+        "idle since 10 ms: Close 1001"
+    );
+    assert_eq!(server.close_sent(), Some(CloseCode::GOING_AWAY));
+}
