@@ -85,11 +85,17 @@ impl Default for Config {
 // ANCHOR_END: config_default
 
 impl Config {
-    /// The part of the configuration the sans-IO core enforces.
+    /// The part of the configuration the sans-IO core enforces: its limits
+    /// and every protocol deadline (the keepalive, idle and closing timers
+    /// run in `ws_frame::Connection`; only the opening handshake's timeout
+    /// stays here, as the core starts after it).
     pub(crate) fn frame_config(&self) -> ws_frame::Config {
         let mut config = ws_frame::Config::default();
         config.max_frame_size = self.max_frame_size;
         config.max_message_size = self.max_message_size;
+        config.keepalive_interval = self.keepalive_interval;
+        config.idle_timeout = self.idle_timeout;
+        config.close_timeout = self.close_timeout;
         config
     }
 }

@@ -6,18 +6,21 @@
 //!   TcpStream / TLS / duplex            ws-tokio                       sans-IO cores
 //!  ┌──────────────────────┐  read   ┌───────────────────┐  receive   ┌─────────────────┐
 //!  │ AsyncRead            │ ──────► │ WebSocket::recv   │ ─────────► │ ws_frame::      │
-//!  │                      │         │  (timers, close   │ poll_event │   Connection    │
-//!  │ AsyncWrite           │ ◄────── │   sequence)       │ ◄───────── │                 │
+//!  │                      │         │  (sleeps until    │ poll_event │   Connection    │
+//!  │ AsyncWrite           │ ◄────── │   poll_timeout)   │ ◄───────── │                 │
 //!  └──────────────────────┘ vectored│ WebSocket::send   │ transmit_  │ auto Pong,      │
-//!                           writes  └───────────────────┘ chunks     │ Close reply     │
-//!                                                                   └─────────────────┘
+//!                           writes  └───────────────────┘ chunks     │ Close reply,    │
+//!                                                        handle_     │ timers, §7.1.1  │
+//!                                                        timeout     └─────────────────┘
 //!   accept / upgrade / connect / client: ws_handshake over the same stream, then the above
 //! ```
 //!
 //! The core queues everything that must be written, including the automatic
-//! Pong and the Close reply; this crate only moves bytes, runs timers
-//! (keepalive Ping, idle timeout, closing-handshake timeout) and decides when
-//! to close the transport (the server first, RFC 6455 §7.1.1).
+//! Pong and the Close reply, and owns every protocol deadline (keepalive
+//! Ping, idle timeout, closing-handshake timeout) and the order of the end
+//! (the server closes TCP first, RFC 6455 §7.1.1). This crate only moves
+//! bytes, sleeps until the core's next deadline, and carries out what
+//! [`ws_frame::Connection::transport`] says.
 //!
 //! # Server
 //!
@@ -57,7 +60,7 @@
 //! | module | RFC 6455 | what it does |
 //! |---|---|---|
 //! | `websocket` | §5–§7 | [`WebSocket`], its halves, `Stream` and `Sink` |
-//! | `socket` | §5.5, §7.1 | the IO driver: reads, vectored writes, timers, the end of a connection |
+//! | `socket` | §5.5, §7.1 | the IO driver: reads, vectored writes, sleeping until the core's deadline, the end of a connection |
 //! | `server` | §4.2 | [`accept`], [`read_request`], [`upgrade`] |
 //! | `client` | §3, §4.1 | [`connect`], [`client`], TLS |
 //! | `config` | — | [`Config`]: every limit and timer |

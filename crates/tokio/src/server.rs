@@ -103,7 +103,14 @@ where
     let (request, leftover) = read_request(&mut stream, &config).await?;
     let upgrade = validate(&mut stream, &request, &config).await?;
     match callback(&request, &upgrade) {
-        Ok(accept) => finish(stream, &upgrade, leftover, config, accept).await,
+        Ok(accept) => {
+            let answer = Answer {
+                upgrade: &upgrade,
+                leftover,
+                accept,
+            };
+            finish(stream, answer, config).await
+        }
         Err(reject) => {
             let headers: Vec<(&str, &str)> = reject
                 .headers
@@ -195,7 +202,12 @@ where
     S: AsyncRead + AsyncWrite + Unpin,
 {
     let upgrade = validate(&mut stream, request, &config).await?;
-    finish(stream, &upgrade, leftover, config, accept).await
+    let answer = Answer {
+        upgrade: &upgrade,
+        leftover,
+        accept,
+    };
+    finish(stream, answer, config).await
 }
 
 /// §4.2.1 checks; a failure is answered before it is returned.
@@ -213,18 +225,25 @@ where
     }
 }
 
+/// What the 101 answer is made of: the validated request, the bytes read
+/// past its head (the first frames), and the application's choices.
+struct Answer<'a> {
+    upgrade: &'a Upgrade,
+    leftover: BytesMut,
+    accept: Accept,
+}
+
 // ANCHOR: finish
 /// Writes the 101 answer and wraps the stream.
-async fn finish<S>(
-    mut stream: S,
-    upgrade: &Upgrade,
-    leftover: BytesMut,
-    config: Config,
-    accept: Accept,
-) -> Result<WebSocket<S>, Error>
+async fn finish<S>(mut stream: S, answer: Answer<'_>, config: Config) -> Result<WebSocket<S>, Error>
 where
     S: AsyncRead + AsyncWrite + Unpin,
 {
+    let Answer {
+        upgrade,
+        leftover,
+        accept,
+    } = answer;
     // RFC 7692 §5: accept the first acceptable permessage-deflate offer.
     let deflate = config.deflate.as_ref().and_then(|policy| {
         ws_frame::deflate::negotiate(

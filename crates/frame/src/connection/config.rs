@@ -1,4 +1,7 @@
-//! The limits and behaviour of a connection (RFC 6455 §10.4).
+//! The limits and behaviour of a connection (RFC 6455 §10.4), and its
+//! protocol deadlines (keepalive §5.5.2, idle, closing §7.1.1).
+
+use std::time::Duration;
 
 #[cfg(doc)]
 use super::{Connection, Event};
@@ -23,6 +26,19 @@ pub struct Config {
     pub stream_messages: bool,
     /// Answer every Ping with a Pong automatically (§5.5.2). Default `true`.
     pub auto_pong: bool,
+    /// Send a Ping (§5.5.2) after this much silence from the peer (nothing
+    /// received, no keepalive Ping sent), and measure the round trip when
+    /// its Pong comes back ([`Connection::rtt`]). `None`: off (the default).
+    pub keepalive_interval: Option<Duration>,
+    /// Nothing at all received from the peer for this long: send Close 1001
+    /// (Going Away, §7.4.1) and, if the peer does not answer within
+    /// `close_timeout`, give up. `None`: off (the default).
+    pub idle_timeout: Option<Duration>,
+    /// How long the closing handshake may take once a Close was sent or
+    /// received, or the connection failed (§7.1.1, §7.1.7): waiting for the
+    /// peer's Close after ours, writing out our Close, and, for a client,
+    /// waiting for the server to close the TCP connection. Default 5 s.
+    pub close_timeout: Duration,
 }
 // ANCHOR_END: config
 
@@ -33,6 +49,9 @@ impl Default for Config {
             max_message_size: 64 << 20,
             stream_messages: false,
             auto_pong: true,
+            keepalive_interval: None,
+            idle_timeout: None,
+            close_timeout: Duration::from_secs(5),
         }
     }
 }

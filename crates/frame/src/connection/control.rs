@@ -29,7 +29,12 @@ impl Connection {
                 }
                 Ok(Some(Event::Ping(payload)))
             }
-            OpCode::Pong => Ok(Some(Event::Pong(payload))),
+            OpCode::Pong => {
+                // RFC 6455 §5.5.3: the answer to our keepalive Ping gives
+                // the round trip.
+                self.timers.on_pong(&payload);
+                Ok(Some(Event::Pong(payload)))
+            }
             OpCode::Close => self.on_close(&payload).map(Some),
             OpCode::Text | OpCode::Binary | OpCode::Continuation => self.on_data(header, payload),
         }

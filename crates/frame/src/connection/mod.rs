@@ -12,6 +12,8 @@
 //! | `control.rs` | §5.5 | Ping, Pong and the peer's Close |
 //! | `assemble.rs` | §5.4, §8.1 | fragments into messages |
 //! | `send.rs` | §5.2–§5.5 | the `send_*` commands, framing, the transmit queue |
+//! | `timers/` | §5.5.2, §7.1.1 | keepalive Ping and RTT, idle timeout, closing deadline |
+//! | `transport.rs` | §7.1.1, §7.1.7 | [`Transport`]: who closes TCP first, when to drop it |
 
 mod assemble;
 mod config;
@@ -19,13 +21,17 @@ mod control;
 mod event;
 mod receive;
 mod send;
+mod timers;
+mod transport;
 
 use std::fmt;
+use std::time::Instant;
 
 use bytes::BytesMut;
 
 pub use config::Config;
 pub use event::{Event, Fragment, State};
+pub use transport::Transport;
 
 use crate::close::{CloseCode, PeerClose};
 use crate::extension::Extension;
@@ -35,6 +41,7 @@ use crate::transmit::TransmitQueue;
 use crate::utf8::Utf8Validator;
 use assemble::Incoming;
 use receive::ReadState;
+use timers::Timers;
 
 /// Where masks come from (§5.3: "a strong source of entropy").
 type MaskSource = Box<dyn FnMut() -> [u8; 4] + Send>;
@@ -69,9 +76,15 @@ type MaskSource = Box<dyn FnMut() -> [u8; 4] + Send>;
 /// 4. After 2 and 3, write out everything [`Connection::poll_transmit`] gives
 ///    (an automatic Pong or Close reply may be waiting even if the
 ///    application sent nothing).
-/// 5. When [`Connection::state`] is [`State::Closed`] and the transmit queue
-///    is empty, the WebSocket is done: the server closes the TCP connection
-///    first (RFC 6455 §7.1.1); a client waits for the server to do so.
+/// 5. Sleep (or read with a timeout) until [`Connection::poll_timeout`] and
+///    then call [`Connection::handle_timeout`] with the time: keepalive
+///    Pings, the idle timeout and the closing deadline are run here, not in
+///    the IO layer (see the `timers` module). Call it at once when
+///    [`Connection::needs_time`] says so.
+/// 6. Once [`Connection::state`] is [`State::Closed`], do what
+///    [`Connection::transport`] says: the server closes the TCP connection
+///    first (RFC 6455 §7.1.1); a client waits for the server to do so, at
+///    most [`Config::close_timeout`].
 ///
 /// ```
 /// use ws_frame::{Connection, Config, Event, Role};
@@ -102,6 +115,12 @@ pub struct Connection {
     mask_source: Option<MaskSource>,
     close_sent: Option<CloseCode>,
     close_received: Option<PeerClose>,
+    /// The connection failed (§7.1.7): a protocol error, not the end of
+    /// the stream.
+    failed: bool,
+    /// The IO layer shut the transport down for writing.
+    shut_down: bool,
+    timers: Timers,
 }
 
 impl fmt::Debug for Connection {
@@ -119,7 +138,7 @@ impl Connection {
     /// A connection in the [`State::Open`] state, as after a successful
     /// opening handshake.
     pub fn new(role: Role, config: Config) -> Self {
-        Self {
+        let mut conn = Self {
             role,
             config,
             state: State::Open,
@@ -135,7 +154,12 @@ impl Connection {
             mask_source: None,
             close_sent: None,
             close_received: None,
-        }
+            failed: false,
+            shut_down: false,
+            timers: Timers::new(Instant::now()),
+        };
+        conn.start_timers(Instant::now());
+        conn
     }
 
     /// Replaces the source of masking keys (client role), e.g. with a fixed

@@ -83,6 +83,15 @@ impl Connection {
     /// once; afterwards this returns `Ok(None)`.
     // ANCHOR: poll_event
     pub fn poll_event(&mut self) -> Result<Option<Event>, Error> {
+        // No clock read per frame: the timers only learn *that* bytes
+        // arrived, and take the time at the next `handle_timeout`.
+        self.timers.note_buffer(self.inbuf.len());
+        let event = self.next_event();
+        self.timers.set_seen(self.inbuf.len());
+        event
+    }
+
+    fn next_event(&mut self) -> Result<Option<Event>, Error> {
         if self.read_done {
             return Ok(None);
         }
@@ -114,6 +123,7 @@ impl Connection {
     /// the error, if none was sent yet, and stop reading.
     fn fail(&mut self, error: &Error) {
         self.read_done = true;
+        self.failed = true;
         self.inbuf = BytesMut::new();
         self.incoming = None;
         if self.close_sent.is_none() && error.is_protocol_violation() {
