@@ -41,10 +41,9 @@ impl<S> Inner<S> {
                     }
                     if due == self.timer_at.map(Instant::into_std) && self.timer_wakes(cx) {
                         // Armed for this very deadline, ahead, and
-                        // registered to wake this task. (Skipping `tick`'s
-                        // bookkeeping and the timer re-check here took the
-                        // timers from about 190 to 130 instructions per
-                        // 16-byte echo, callgrind.)
+                        // registered to wake this task: `tick`'s
+                        // bookkeeping and the timer re-check would only
+                        // repeat what is known (docs/benchmarks.md).
                         return false;
                     }
                 }
@@ -91,8 +90,8 @@ impl<S> Inner<S> {
             self.timer_waker = None;
         } else if self.timer_ahead_for(cx, now) {
             // Armed, not due, and already registered to wake this task:
-            // polling it again would only re-register (a quarter of a
-            // microsecond per received message, callgrind).
+            // polling it again would only re-register, once per received
+            // message.
             return false;
         }
         let fired = self

@@ -39,8 +39,8 @@ impl<S: AsyncRead + AsyncWrite + Unpin> Inner<S> {
                     Pin::new(&mut self.stream).poll_write_vectored(io, &slices[..n])
                 } else {
                     // One contiguous buffer (small messages): a plain write
-                    // spares filling the slice array (about 175 instructions,
-                    // 3 % of a small echo's user-space work, callgrind).
+                    // spares filling the slice array, a measurable share of
+                    // a small echo's user-space work (docs/benchmarks.md).
                     Pin::new(&mut self.stream).poll_write(io, &first[0])
                 };
             match ready!(written) {

@@ -175,8 +175,9 @@ impl Connection {
     #[inline]
     pub fn handle_timeout(&mut self, now: Instant) {
         // The common case, inlined into the IO layer's wait: note the
-        // time, nothing due (out of line, the call cost about 60
-        // instructions per wait, 1.5 % of a small echo, callgrind).
+        // time, nothing due. Out of line, the call itself was a visible
+        // part of a small echo (docs/benchmarks.md, "Protocol time in the
+        // core").
         let t = &mut self.timers;
         if now > t.now {
             t.now = now;
