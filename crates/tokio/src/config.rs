@@ -20,12 +20,11 @@ use std::time::Duration;
 #[derive(Clone, Debug, PartialEq, Eq)]
 // ANCHOR: config_struct
 pub struct Config {
-    /// Largest payload of one received frame, checked against the frame
-    /// header before the payload is buffered; larger: Close 1009 (RFC 6455
-    /// §7.4.1). Bounds the read buffer. Default 16 MiB.
+    /// The core's [`ws_frame::Config::max_frame_size`]: Close 1009 past it.
+    /// Default 16 MiB.
     pub max_frame_size: usize,
-    /// Largest reassembled received message (§5.4); larger: Close 1009.
-    /// Bounds the message buffer. Default 64 MiB.
+    /// The core's [`ws_frame::Config::max_message_size`]: Close 1009 past
+    /// it. Default 64 MiB.
     pub max_message_size: usize,
     /// Bytes of queued outgoing frames above which
     /// [`WebSocket::send`](crate::WebSocket::send) waits for the peer to read.
@@ -37,17 +36,15 @@ pub struct Config {
     /// arrives, at most 64 KiB ahead of it, so a header alone cannot make
     /// us allocate the length it announces. Default 8 KiB.
     pub read_buffer_size: usize,
-    /// Send a Ping (§5.5.2) after this much silence from the peer, and
-    /// measure the round trip when its Pong comes back
-    /// ([`WebSocket::rtt`](crate::WebSocket::rtt)). `None`: off (the default).
+    /// The core's [`ws_frame::Config::keepalive_interval`]: a Ping after
+    /// this much silence, its round trip in
+    /// [`WebSocket::rtt`](crate::WebSocket::rtt). `None`: off (the default).
     pub keepalive_interval: Option<Duration>,
-    /// Nothing at all received from the peer for this long: send Close 1001
-    /// (Going Away) and, if the peer does not answer within
-    /// [`Config::close_timeout`], drop the connection. `None`: off (the default).
+    /// The core's [`ws_frame::Config::idle_timeout`]: Close 1001 after this
+    /// much silence. `None`: off (the default).
     pub idle_timeout: Option<Duration>,
-    /// How long the closing handshake may take (§7.1.1, §7.1.2): waiting for
-    /// the peer's Close after ours, flushing our Close, and, for a client,
-    /// waiting for the server to close the TCP connection. Default 5 s.
+    /// The core's [`ws_frame::Config::close_timeout`]: how long the closing
+    /// handshake may take (§7.1.1). Default 5 s.
     pub close_timeout: Duration,
     /// How long the opening handshake may take, from the first byte of the
     /// HTTP request (or from connecting, for a client) to the end of the
