@@ -59,7 +59,13 @@ fn main() -> ExitCode {
         Ok(runtime) => runtime,
         Err(e) => return fail(1, &format!("cannot start the runtime: {e}")),
     };
-    runtime.block_on(run(args))
+    let status = runtime.block_on(run(args));
+    // tokio reads stdin on a blocking thread, which stays parked in read(2)
+    // while the terminal or pipe stays open; dropping the runtime would
+    // wait for it, and the client would hang after the connection ended
+    // until the user pressed Ctrl-D. Nothing is left to do: let it go.
+    runtime.shutdown_background();
+    status
 }
 
 fn fail(code: u8, message: &str) -> ExitCode {

@@ -175,3 +175,85 @@ fn deflate_is_not_offered_by_default() {
     );
     assert_eq!(runtime.block_on(server).unwrap(), Some(0));
 }
+
+/// How the scripted server of [`ends_while_stdin_stays_open`] ends the
+/// connection.
+#[derive(Clone, Copy)]
+enum Ending {
+    Close(CloseCode, &'static str),
+    Drop,
+}
+
+/// Runs the client against a server that ends the connection as `ending`
+/// says, with the client's stdin kept open (a person at a terminal who has
+/// not pressed Ctrl-D): the client must exit by itself. Returns its output,
+/// or `None` if it was still running after 10 s (it is then killed).
+fn ends_while_stdin_stays_open(ending: Ending) -> Option<Output> {
+    let runtime = tokio::runtime::Runtime::new().unwrap();
+    let listener = runtime.block_on(TcpListener::bind("127.0.0.1:0")).unwrap();
+    let addr = listener.local_addr().unwrap();
+    runtime.spawn(async move {
+        let (stream, _) = listener.accept().await.unwrap();
+        let mut ws = ws_tokio::accept(stream).await.unwrap();
+        match ending {
+            Ending::Close(code, reason) => {
+                let _ = ws.close(code, reason).await;
+            }
+            Ending::Drop => drop(ws),
+        }
+    });
+    let mut child = Command::new(env!("CARGO_BIN_EXE_ws-client"))
+        .arg(format!("ws://{addr}/"))
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let stdin = child.stdin.take();
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+    let exited = loop {
+        if child.try_wait().unwrap().is_some() {
+            break true;
+        }
+        if std::time::Instant::now() > deadline {
+            break false;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    };
+    if !exited {
+        child.kill().unwrap();
+    }
+    let out = child.wait_with_output().unwrap();
+    drop(stdin);
+    exited.then_some(out)
+}
+
+#[test]
+fn a_normal_close_by_the_server_exits_0_at_once() {
+    for code in [CloseCode::NORMAL, CloseCode::GOING_AWAY] {
+        let out = ends_while_stdin_stays_open(Ending::Close(code, ""))
+            .expect("the client still ran after the server's Close");
+        assert!(out.status.success(), "{code}: {out:?}");
+    }
+}
+
+#[test]
+fn another_close_code_exits_1_with_the_code_and_reason() {
+    let out = ends_while_stdin_stays_open(Ending::Close(CloseCode(4001), "bye"))
+        .expect("the client still ran after the server's Close");
+    assert_eq!(out.status.code(), Some(1), "{out:?}");
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        stderr.contains("4001") && stderr.contains("\"bye\""),
+        "{stderr}"
+    );
+}
+
+#[test]
+fn a_dropped_connection_exits_1_at_once() {
+    let out = ends_while_stdin_stays_open(Ending::Drop)
+        .expect("the client still ran after the connection was dropped");
+    assert_eq!(out.status.code(), Some(1), "{out:?}");
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(stderr.contains("1006"), "{stderr}");
+}
