@@ -1,7 +1,7 @@
 //! Control frames (RFC 6455 §5.5): the automatic Pong (§5.5.2) and the
 //! peer's Close (§5.5.1); data frames go on to message assembly.
 
-use bytes::{Bytes, BytesMut};
+use bytes::Bytes;
 
 use super::{Connection, Event, State};
 use crate::close::CloseFrame;
@@ -56,9 +56,7 @@ impl Connection {
             }
         }
         // Data after the Close frame is ignored (§1.4: the peer sends nothing more).
-        self.read_done = true;
-        self.inbuf = BytesMut::new();
-        self.incoming = None;
+        self.stop_reading();
         self.state = State::Closed;
         self.close_received = Some(frame.clone().into());
         Ok(Event::Close(frame))

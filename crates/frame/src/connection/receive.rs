@@ -104,9 +104,8 @@ impl Connection {
             Ok(Some(event)) => Ok(Some(event)),
             Ok(None) if self.eof => {
                 // The stream ended without (the rest of) a Close frame.
-                self.read_done = true;
+                self.stop_reading();
                 self.state = State::Closed;
-                self.inbuf = BytesMut::new();
                 Err(Error::UnexpectedEof)
             }
             Ok(None) => Ok(None),
@@ -122,10 +121,8 @@ impl Connection {
     /// _Fail the WebSocket Connection_ (§7.1.7): send the Close frame for
     /// the error, if none was sent yet, and stop reading.
     fn fail(&mut self, error: &Error) {
-        self.read_done = true;
+        self.stop_reading();
         self.failed = true;
-        self.inbuf = BytesMut::new();
-        self.incoming = None;
         if self.close_sent.is_none() && error.is_protocol_violation() {
             let frame = CloseFrame::new(error.close_code(), "");
             self.queue_close(&frame);
@@ -133,6 +130,16 @@ impl Connection {
         self.state = State::Closed;
     }
     // ANCHOR_END: fail
+
+    /// Stops reading for good: nothing more is decoded, and the buffers of
+    /// a half-received frame or message are freed. Every end of the
+    /// receiving side (the peer's Close, a failure, the end of the stream,
+    /// a closing handshake that timed out) comes through here.
+    pub(super) fn stop_reading(&mut self) {
+        self.read_done = true;
+        self.inbuf = BytesMut::new();
+        self.incoming = None;
+    }
 
     // ANCHOR: decode
     fn decode(&mut self) -> Result<Option<Event>, Error> {

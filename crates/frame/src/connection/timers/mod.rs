@@ -34,7 +34,7 @@
 
 use std::time::{Duration, Instant};
 
-use bytes::{Bytes, BytesMut};
+use bytes::Bytes;
 
 use super::{Connection, State};
 use crate::close::CloseCode;
@@ -259,9 +259,7 @@ impl Connection {
     fn give_up(&mut self) {
         self.timers.timed_out = true;
         self.timers.close_deadline = None;
-        self.read_done = true;
-        self.inbuf = BytesMut::new();
-        self.incoming = None;
+        self.stop_reading();
         self.state = State::Closed;
         self.timers.deadline_for = State::Closed;
     }
