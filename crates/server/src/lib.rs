@@ -24,6 +24,7 @@
 //! | `close` | the server's own Closes; the code a WebSocket ended with |
 //! | `shared` | the state every connection task shares |
 //! | [`metrics`], [`options`], `shutdown`, `tls` | counters, command line, the stop signal, certificates |
+//! | [`startup`] | why the server could not start, and its exit status |
 //!
 //! Every route and status code follows `docs/server-interface.md` §2 and §3.
 #![forbid(unsafe_code)]
@@ -39,8 +40,10 @@ mod routes;
 mod server;
 mod shared;
 mod shutdown;
+pub mod startup;
 mod tls;
 
 pub use metrics::Metrics;
 pub use options::Options;
 pub use server::{SHUTDOWN_GRACE, Server};
+pub use startup::StartError;

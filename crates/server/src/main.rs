@@ -1,19 +1,20 @@
-//! The `ws-server` binary: options, runtime, signals. See `docs/server-interface.md` §1.
+//! The `ws-server` binary: options, logging, runtime, signals. See
+//! `docs/server-interface.md` §1. Every failure to start names the option
+//! and the cause, and exits with the status `--help` lists
+//! ([`ws_server::StartError::exit_code`]).
 #![forbid(unsafe_code)]
 
+use std::io::IsTerminal as _;
 use std::process::ExitCode;
 
 use clap::Parser;
 use tracing_subscriber::EnvFilter;
-use ws_server::{Options, Server};
+use ws_server::options::LogFormat;
+use ws_server::{Options, Server, StartError};
 
 fn main() -> ExitCode {
     let options = Options::parse();
-    let filter = EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new(&options.log));
-    tracing_subscriber::fmt()
-        .with_env_filter(filter)
-        .with_writer(std::io::stderr)
-        .init();
+    init_logging(&options);
     let runtime = match options.threads {
         Some(1) => tokio::runtime::Builder::new_current_thread()
             .enable_all()
@@ -28,34 +29,50 @@ fn main() -> ExitCode {
     };
     let runtime = match runtime {
         Ok(runtime) => runtime,
-        Err(e) => {
-            eprintln!("ws-server: cannot start the runtime: {e}");
-            return ExitCode::FAILURE;
-        }
+        Err(e) => return failed_to_start(&StartError::Runtime(e)),
     };
     runtime.block_on(async {
         let server = match Server::bind(options).await {
             Ok(server) => server,
-            Err(e) => {
-                eprintln!("ws-server: {e}");
-                return ExitCode::FAILURE;
-            }
+            Err(e) => return failed_to_start(&e),
         };
         match server.url() {
             Ok(url) => println!("listening on {url}"),
             Err(e) => {
-                eprintln!("ws-server: {e}");
+                eprintln!("ws-server: cannot read the bound address: {e}");
                 return ExitCode::FAILURE;
             }
         }
         match server.run(shutdown_signal()).await {
             Ok(()) => ExitCode::SUCCESS,
             Err(e) => {
-                eprintln!("ws-server: {e}");
+                eprintln!("ws-server: stopped serving: {e}");
                 ExitCode::FAILURE
             }
         }
     })
+}
+
+/// Logs to stderr, as `--log-format` says. Colour codes only when stderr
+/// is a terminal and NO_COLOR is not set: a file or a pipe gets plain text.
+fn init_logging(options: &Options) {
+    let filter = EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new(&options.log));
+    let builder = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr);
+    match options.log_format {
+        LogFormat::Text => {
+            let colour = std::io::stderr().is_terminal() && std::env::var_os("NO_COLOR").is_none();
+            builder.with_ansi(colour).init();
+        }
+        LogFormat::Json => builder.json().with_ansi(false).init(),
+    }
+}
+
+/// `ws-server: …` on stderr, and the failure's own exit status.
+fn failed_to_start(error: &StartError) -> ExitCode {
+    eprintln!("ws-server: {error}");
+    ExitCode::from(error.exit_code())
 }
 
 /// Completes on SIGINT or SIGTERM.

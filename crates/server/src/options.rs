@@ -8,7 +8,7 @@ use clap::Parser;
 
 /// `ws-server`: the echo and chat WebSocket server.
 #[derive(Clone, Debug, Parser)]
-#[command(name = "ws-server", version, about)]
+#[command(name = "ws-server", version, about, after_help = EXIT_STATUS)]
 pub struct Options {
     /// TCP address to serve HTTP and WebSocket on (one port for both).
     #[arg(long, default_value = "127.0.0.1:8080")]
@@ -59,7 +59,34 @@ pub struct Options {
     /// Tracing filter (RUST_LOG is honoured too).
     #[arg(long, default_value = "info", value_name = "LEVEL")]
     pub log: String,
+    /// How log lines are written to stderr: `text` for people (coloured
+    /// only on a terminal, and never with NO_COLOR set), `json` for log
+    /// collectors (one object per line).
+    #[arg(long, value_enum, default_value_t = LogFormat::Text, value_name = "FORMAT")]
+    pub log_format: LogFormat,
 }
+
+/// `--log-format`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
+pub enum LogFormat {
+    /// One human-readable line per event.
+    Text,
+    /// One JSON object per event: `timestamp`, `level`, `target`, `fields`.
+    Json,
+}
+
+/// The exit statuses, for `--help` (`docs/server-interface.md` §1).
+const EXIT_STATUS: &str = "\
+Exit status:
+  0  stopped by SIGINT or SIGTERM after closing every WebSocket
+  1  failed while serving
+  2  bad command line (unknown option, a value that does not parse)
+  3  --listen: the address cannot be bound (in use, not local, not permitted)
+  4  --tls-cert / --tls-key: a file is missing, unreadable or not PEM, or the
+     key does not belong to the certificate
+  5  --redis: not a Redis URL (an unreachable Redis is not an error: the node
+     starts degraded, warns, and retries)
+  6  the runtime cannot start (--threads)";
 
 impl Options {
     /// The WebSocket configuration these options describe.

@@ -19,6 +19,7 @@ use crate::options::Options;
 use crate::routes::serve_stream;
 use crate::shared::Shared;
 use crate::shutdown::Shutdown;
+use crate::startup::{StartError, redact_url};
 use crate::tls;
 
 /// How long shutdown waits for the closing handshakes
@@ -45,10 +46,11 @@ impl Server {
     /// Binds the listening socket and loads the TLS certificate, if any.
     ///
     /// # Errors
-    /// The address cannot be bound, the certificate or key cannot be read,
-    /// or `--redis` is not a Redis URL. (Redis itself need not be up: the
-    /// node runs degraded until it is.)
-    pub async fn bind(options: Options) -> io::Result<Self> {
+    /// The address cannot be bound, the certificate or key cannot be read
+    /// or do not belong together, or `--redis` is not a Redis URL: each a
+    /// [`StartError`] naming the option and the cause. (Redis itself need
+    /// not be up: the node runs degraded until it is, and says so.)
+    pub async fn bind(options: Options) -> Result<Self, StartError> {
         let tls = match (&options.tls_cert, &options.tls_key) {
             (Some(cert), Some(key)) => Some(tls::acceptor(cert, key)?),
             _ => None,
@@ -60,8 +62,18 @@ impl Server {
                 presence_ttl: Duration::from_secs(options.redis_presence_ttl),
             },
             Arc::clone(&metrics),
-        )?;
-        let listener = TcpListener::bind(options.listen).await?;
+        )
+        .map_err(|e| StartError::Redis {
+            url: redact_url(options.redis.as_deref().unwrap_or_default()),
+            problem: e.to_string(),
+        })?;
+        let listener =
+            TcpListener::bind(options.listen)
+                .await
+                .map_err(|source| StartError::Listen {
+                    addr: options.listen,
+                    source,
+                })?;
         let config = options.socket_config();
         let gate = Gate::new(
             options.allowed_origins,
@@ -109,6 +121,9 @@ impl Server {
     /// # Errors
     /// Only if accepting fails in a way that is not a per-connection problem.
     pub async fn run(self, shutdown: impl Future<Output = ()>) -> io::Result<()> {
+        if let Ok(url) = self.url() {
+            info!(%url, "listening");
+        }
         let Self {
             listener,
             tls,

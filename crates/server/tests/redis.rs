@@ -14,6 +14,7 @@ use std::time::{Duration, Instant};
 
 use common::Server;
 use common::chat::{Ws, join, next, send, users};
+use common::logs::Logged;
 use serde_json::json;
 
 /// Every wait: generous, only there so that a bug fails instead of hanging.
@@ -378,4 +379,29 @@ fn a_bad_redis_url_is_refused_at_start() {
         .unwrap();
     assert!(!out.status.success());
     assert!(String::from_utf8_lossy(&out.stderr).contains("--redis"));
+}
+
+#[test]
+fn the_log_says_when_redis_is_away_lost_and_back() {
+    let Some(mut redis) = Redis::start() else {
+        return;
+    };
+    redis.kill();
+    let url = redis.url();
+    let addr = format!("127.0.0.1:{}", redis.port);
+    let patience = PATIENCE;
+    let mut server = Logged::start(&["--listen", "127.0.0.1:0", "--redis", &url]);
+    let away = server.wait_for("redis unreachable", patience);
+    assert!(away.contains("WARN") && away.contains(&addr), "{away}");
+    assert!(away.contains("retry_in"), "{away}");
+
+    redis.restart();
+    let back = server.wait_for("redis reachable", patience);
+    assert!(back.contains("INFO") && back.contains(&addr), "{back}");
+
+    redis.kill();
+    let lost = server.wait_for("redis connection lost", patience);
+    assert!(lost.contains("WARN") && lost.contains(&addr), "{lost}");
+    redis.restart();
+    server.wait_for("redis reachable", patience);
 }

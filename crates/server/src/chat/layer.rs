@@ -82,9 +82,8 @@ impl Chat {
         let layer = match &config.redis {
             None => Layer::Local(Local::new(metrics)),
             Some(url) => {
-                let layer = RedisLayer::new(url, config.presence_ttl, metrics).map_err(|e| {
-                    io::Error::new(io::ErrorKind::InvalidInput, format!("--redis {url}: {e}"))
-                })?;
+                let layer = RedisLayer::new(url, config.presence_ttl, metrics)
+                    .map_err(|e| io::Error::new(io::ErrorKind::InvalidInput, e.to_string()))?;
                 Layer::Redis(Arc::new(layer))
             }
         };

@@ -70,6 +70,8 @@ const BACKOFF_MAX: Duration = Duration::from_secs(5);
 /// A node's connection to the others through Redis.
 pub(crate) struct RedisLayer {
     client: Client,
+    /// Where Redis is, for log lines (`host:port`, never a password).
+    addr: String,
     conn: ConnectionManager,
     /// This node's id: random, new at every start.
     node: String,
@@ -133,8 +135,10 @@ impl RedisLayer {
             up: Arc::clone(&up),
             dropped: sender,
         };
+        let addr = client.get_connection_info().addr().to_string();
         Ok(Self {
             client,
+            addr,
             conn,
             node: node_id(),
             ttl,
@@ -162,9 +166,9 @@ impl RedisLayer {
         let was = self.up.swap(up, Relaxed);
         self.metrics().redis_up.store(u64::from(up), Relaxed);
         if up && !was {
-            info!(node = %self.node, "redis channel layer up: rooms are shared");
+            info!(redis = %self.addr, node = %self.node, "redis reachable: rooms are shared with the other nodes");
         } else if was && !up {
-            warn!("redis unavailable: rooms are local to this node until it is back");
+            warn!(redis = %self.addr, "redis unavailable: rooms are local to this node until it is back");
         }
     }
 

@@ -116,12 +116,17 @@ impl RedisLayer {
     async fn subscribe_loop(self: Arc<Self>) {
         let mut backoff = BACKOFF_FIRST;
         let mut lost_once = false;
+        // Whether this outage has been reported: one warning per outage,
+        // not one per retry.
+        let mut reported = false;
         loop {
             let attempt = async {
                 let mut pubsub = self.client.get_async_pubsub().await?;
                 pubsub.psubscribe(CHANNELS).await?;
                 Ok::<_, RedisError>(pubsub)
             };
+            let retry_in = jitter(backoff);
+            let retry = format!("{} ms", retry_in.as_millis());
             match tokio::time::timeout(COMMAND_TIMEOUT * 2, attempt).await {
                 Ok(Ok(pubsub)) => {
                     if lost_once {
@@ -141,12 +146,23 @@ impl RedisLayer {
                     lost_once = true;
                     self.subscribed.store(false, Relaxed);
                     self.set_state();
-                    warn!("redis subscription lost; reconnecting");
+                    warn!(redis = %self.addr, retry_in = %format!("{} ms", BACKOFF_FIRST.as_millis()), "redis connection lost; rooms are local to this node until it is back");
+                    reported = true;
+                    tokio::time::sleep(BACKOFF_FIRST).await;
+                    continue;
                 }
-                Ok(Err(e)) => debug!(error = %e, "redis subscribe failed"),
-                Err(_) => debug!("redis subscribe timed out"),
+                Ok(Err(e)) if !reported => {
+                    warn!(redis = %self.addr, error = %e, retry_in = %retry, "redis unreachable; rooms are local to this node until it is back");
+                    reported = true;
+                }
+                Ok(Err(e)) => debug!(error = %e, ?retry_in, "redis subscribe failed"),
+                Err(_) if !reported => {
+                    warn!(redis = %self.addr, retry_in = %retry, "redis does not answer; rooms are local to this node until it is back");
+                    reported = true;
+                }
+                Err(_) => debug!(?retry_in, "redis subscribe timed out"),
             }
-            tokio::time::sleep(jitter(backoff)).await;
+            tokio::time::sleep(retry_in).await;
             backoff = (backoff * 2).min(BACKOFF_MAX);
         }
     }
