@@ -55,17 +55,37 @@ struct State {
 }
 
 impl State {
+    /// The newcomer learns the value, then everyone the new count.
+    fn join(&mut self, id: u64, queue: mpsc::Sender<Message>) {
+        let _ = queue.try_send(self.value_message());
+        self.users.insert(id, queue);
+        self.notify(self.users_message());
+    }
+
+    fn leave(&mut self, id: u64) {
+        self.users.remove(&id);
+        self.notify(self.users_message());
+    }
+
+    fn apply(&mut self, action: Action) {
+        self.value = match action {
+            Action::Minus => self.value.saturating_sub(1),
+            Action::Plus => self.value.saturating_add(1),
+        };
+        self.notify(self.value_message());
+    }
+
     /// Offers `message` to every user; one too far behind is dropped.
-    fn notify(&mut self, message: &Message) {
+    fn notify(&mut self, message: Message) {
         self.users
             .retain(|_, queue| queue.try_send(message.clone()).is_ok());
     }
 
-    fn value_event(&self) -> Message {
+    fn value_message(&self) -> Message {
         Message::text(format!(r#"{{"type":"state","value":{}}}"#, self.value))
     }
 
-    fn users_event(&self) -> Message {
+    fn users_message(&self) -> Message {
         Message::text(format!(
             r#"{{"type":"users","count":{}}}"#,
             self.users.len()
@@ -113,50 +133,28 @@ async fn serve(mut tcp: TcpStream, id: u64, state: Arc<Mutex<State>>) {
         return; // not a valid upgrade: answered with 400 or 426
     };
     let (queue, mut inbox) = mpsc::channel(QUEUE_LEN);
-    {
-        // The newcomer first learns the value, then everyone the new count.
-        let mut state = state.lock().await;
-        let _ = queue.try_send(state.value_event());
-        state.users.insert(id, queue);
-        let users = state.users_event();
-        state.notify(&users);
-    }
+    state.lock().await.join(id, queue);
     loop {
         tokio::select! {
             incoming = ws.recv() => match incoming {
                 Some(Ok(Message::Text(text))) => match serde_json::from_str(text.as_str()) {
-                    Ok(action) => {
-                        let mut state = state.lock().await;
-                        state.value = match action {
-                            Action::Minus => state.value.saturating_sub(1),
-                            Action::Plus => state.value.saturating_add(1),
-                        };
-                        let value = state.value_event();
-                        state.notify(&value);
-                    }
+                    Ok(action) => state.lock().await.apply(action),
                     Err(_) => {
                         let error = r#"{"type":"error","message":"unsupported action"}"#;
-                        if ws.send(Message::text(error)).await.is_err() {
-                            break;
-                        }
+                        let _ = ws.send(Message::text(error)).await;
                     }
                 },
                 Some(Ok(_)) => {} // binary is ignored; pings are answered for us
                 None | Some(Err(_)) => break,
             },
-            outgoing = inbox.recv() => match outgoing {
-                Some(message) => {
-                    if ws.send(message).await.is_err() {
-                        break;
-                    }
+            outgoing = inbox.recv() => {
+                let Some(message) = outgoing else { break }; // dropped: too far behind
+                if ws.send(message).await.is_err() {
+                    break;
                 }
-                None => break, // too far behind: dropped from the users
-            },
+            }
         }
     }
-    let mut state = state.lock().await;
-    state.users.remove(&id);
-    let users = state.users_event();
-    state.notify(&users);
+    state.lock().await.leave(id);
 }
 // ANCHOR_END: serve
