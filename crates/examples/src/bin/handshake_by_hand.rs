@@ -90,7 +90,8 @@ fn handshake(tcp: &mut TcpStream, url: &Url) -> Result<Vec<u8>, Box<dyn Error>> 
     //    hashed with SHA-1, the 20-byte digest base64-encoded.
     let expected = ws_handshake::accept_key(key.as_bytes());
     eprintln!("Sec-WebSocket-Key: {key}, expecting Sec-WebSocket-Accept: {expected}");
-    // 3. The request: a GET with the upgrade headers (§4.1 items 1-9).
+    // 3. The request: a GET with the upgrade headers (§4.1 items 1-9;
+    //    item 8, Origin, is for browsers).
     let request = format!(
         "GET {} HTTP/1.1\r\nHost: {}\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n\
          Sec-WebSocket-Key: {key}\r\nSec-WebSocket-Version: 13\r\n\r\n",
@@ -106,7 +107,8 @@ fn handshake(tcp: &mut TcpStream, url: &Url) -> Result<Vec<u8>, Box<dyn Error>> 
         }
         read_more(tcp, &mut buf)?;
     };
-    // 5. Check it (§4.1, the client's checks of the server's answer).
+    // 5. Check the answer: the client's checks 1-6 of §4.1.
+    // Check 1: anything but 101 is handled per HTTP; here, an error.
     if response.status() != 101 {
         let (status, reason) = (response.status(), response.reason());
         return Err(format!("the server answered {status} {reason}, not 101").into());
@@ -117,11 +119,19 @@ fn handshake(tcp: &mut TcpStream, url: &Url) -> Result<Vec<u8>, Box<dyn Error>> 
             .split(',')
             .any(|t| t.trim().eq_ignore_ascii_case(token))
     };
+    // Checks 2 and 3.
     if !has("Upgrade", "websocket") || !has("Connection", "upgrade") {
         return Err("the 101 lacks Upgrade: websocket or Connection: Upgrade".into());
     }
-    if response.header("Sec-WebSocket-Accept") != Some(expected.as_str()) {
+    // Check 4: proof that the server read our key.
+    if response.header("Sec-WebSocket-Accept").map(str::trim) != Some(expected.as_str()) {
         return Err("wrong Sec-WebSocket-Accept: the server did not read our key".into());
+    }
+    // Checks 5 and 6: we offered no extension and no subprotocol.
+    if response.header("Sec-WebSocket-Extensions").is_some()
+        || response.header("Sec-WebSocket-Protocol").is_some()
+    {
+        return Err("the server chose an extension or subprotocol we did not offer".into());
     }
     eprintln!("101 Switching Protocols, Sec-WebSocket-Accept matches");
     Ok(buf.split_off(head_len))
