@@ -50,6 +50,14 @@ impl Members {
             .retain(|_, queue| queue.try_send(message.clone()).is_ok());
     }
 
+    /// Leaving: with our end of the queue dropped, our queue reads as
+    /// closed, and every closed queue goes. By queue, not by name: if we
+    /// were dropped as too slow, someone else may have our name by now.
+    fn leave(&self, inbox: mpsc::Receiver<Message>) {
+        drop(inbox);
+        self.lock().retain(|_, queue| !queue.is_closed());
+    }
+
     /// `to` gets `line`, if `to` is here.
     fn send_to(&self, to: &str, line: String) -> bool {
         self.lock()
@@ -92,7 +100,7 @@ async fn serve(tcp: TcpStream, members: Members) {
         Ok(Accept::default())
     });
     let Ok(mut ws) = accepted.await else {
-        members.lock().remove(&name); // taken by us, but the 101 could not be sent
+        members.leave(inbox); // if we took the name but the 101 could not be sent
         return;
     };
     members.broadcast(&format!("* {name} joined"));
@@ -122,7 +130,7 @@ async fn serve(tcp: TcpStream, members: Members) {
             }
         }
     }
-    members.lock().remove(&name);
+    members.leave(inbox);
     members.broadcast(&format!("* {name} left"));
 }
 // ANCHOR_END: serve
