@@ -28,9 +28,19 @@ impl Program {
             .stdout(Stdio::piped())
             .spawn()
             .unwrap_or_else(|e| panic!("starting {exe}: {e}"));
-        let mut line = String::new();
+        // Read the line on a thread, so that a program that never prints
+        // it fails the test instead of hanging it.
         let stdout = child.stdout.take().expect("piped stdout");
-        BufReader::new(stdout).read_line(&mut line).unwrap();
+        let (tx, rx) = std::sync::mpsc::channel();
+        std::thread::spawn(move || {
+            let mut line = String::new();
+            let _ = BufReader::new(stdout).read_line(&mut line);
+            let _ = tx.send(line);
+        });
+        let Ok(line) = rx.recv_timeout(SOON) else {
+            let _ = child.kill();
+            panic!("{exe} printed no line within {SOON:?}");
+        };
         let url = line
             .trim_end()
             .strip_prefix("listening on ")
