@@ -77,6 +77,10 @@ async fn get_slash_serves_the_page_and_other_paths_are_404() {
         page.ends_with(include_str!("../static/counter.html")),
         "{page}"
     );
+    // Self-contained: nothing else to load, no other host to reach.
+    for external in ["src=", "href=", "http://", "https://", "@import"] {
+        assert!(!page.contains(external), "the page refers to {external}");
+    }
 
     let missing = http_get(server.addr(), "/favicon.ico").await;
     assert!(
