@@ -1,0 +1,126 @@
+//! What the test files share: ws-server in-process, the client binary as a
+//! child with a bounded run time, certificate files.
+#![allow(dead_code, unreachable_pub)]
+
+use std::io::Write;
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::process::{Child, Command, Output, Stdio};
+use std::time::{Duration, Instant};
+
+use clap::Parser;
+
+/// Starts `ws-server` with `args` on a free port in a background runtime.
+pub fn start_server(args: &[&str]) -> SocketAddr {
+    let mut argv = vec!["ws-server", "--listen", "127.0.0.1:0"];
+    argv.extend_from_slice(args);
+    let options = ws_server::Options::parse_from(argv);
+    let (tx, rx) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        let runtime = tokio::runtime::Runtime::new().unwrap();
+        runtime.block_on(async {
+            let server = ws_server::Server::bind(options).await.unwrap();
+            tx.send(server.local_addr().unwrap()).unwrap();
+            server.run(std::future::pending()).await.unwrap();
+        });
+    });
+    rx.recv().unwrap()
+}
+
+/// The client binary with `args`, its three streams piped.
+pub fn spawn_client(args: &[&str]) -> Child {
+    Command::new(env!("CARGO_BIN_EXE_ws-client"))
+        .args(args)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap()
+}
+
+/// Runs the client with `stdin` as its whole input (then EOF).
+pub fn run_client(args: &[&str], stdin: &[u8]) -> Output {
+    let mut child = spawn_client(args);
+    child.stdin.take().unwrap().write_all(stdin).unwrap();
+    wait(child, Duration::from_secs(20)).expect("the client still ran after 20 s")
+}
+
+/// Waits for `child` at most `limit`; `None` (and the child killed) if it
+/// was still running. The point is that a failing test ends, not timing.
+pub fn wait(mut child: Child, limit: Duration) -> Option<Output> {
+    let deadline = Instant::now() + limit;
+    let exited = loop {
+        if child.try_wait().unwrap().is_some() {
+            break true;
+        }
+        if Instant::now() > deadline {
+            break false;
+        }
+        std::thread::sleep(Duration::from_millis(20));
+    };
+    if !exited {
+        child.kill().unwrap();
+    }
+    let out = child.wait_with_output().unwrap();
+    exited.then_some(out)
+}
+
+pub fn stderr(out: &Output) -> String {
+    String::from_utf8_lossy(&out.stderr).into_owned()
+}
+
+pub fn stdout(out: &Output) -> String {
+    String::from_utf8_lossy(&out.stdout).into_owned()
+}
+
+/// A fresh directory for this test's files.
+pub fn temp_dir(name: &str) -> PathBuf {
+    let dir = std::env::temp_dir().join(format!("ws-client-{}-{name}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    dir
+}
+
+/// Certificate files: a private CA and a leaf it signed for `names`.
+pub struct Certs {
+    pub ca: PathBuf,
+    pub cert: PathBuf,
+    pub key: PathBuf,
+}
+
+/// A CA and a leaf for `names`; `expired` makes the leaf's validity end in
+/// 2001.
+pub fn certs(test: &str, names: &[&str], expired: bool) -> Certs {
+    use rcgen::{BasicConstraints, CertificateParams, IsCa, KeyPair};
+    let ca_key = KeyPair::generate().unwrap();
+    let mut ca_params = CertificateParams::new(Vec::new()).unwrap();
+    ca_params.is_ca = IsCa::Ca(BasicConstraints::Unconstrained);
+    let ca = ca_params.self_signed(&ca_key).unwrap();
+    let leaf_key = KeyPair::generate().unwrap();
+    let mut leaf_params =
+        CertificateParams::new(names.iter().map(|n| (*n).to_owned()).collect::<Vec<_>>()).unwrap();
+    if expired {
+        leaf_params.not_before = rcgen::date_time_ymd(2000, 1, 1);
+        leaf_params.not_after = rcgen::date_time_ymd(2001, 1, 1);
+    }
+    let leaf = leaf_params.signed_by(&leaf_key, &ca, &ca_key).unwrap();
+    let dir = temp_dir(test);
+    let certs = Certs {
+        ca: dir.join("ca.pem"),
+        cert: dir.join("cert.pem"),
+        key: dir.join("key.pem"),
+    };
+    std::fs::write(&certs.ca, ca.pem()).unwrap();
+    std::fs::write(&certs.cert, leaf.pem()).unwrap();
+    std::fs::write(&certs.key, leaf_key.serialize_pem()).unwrap();
+    certs
+}
+
+/// ws-server over TLS with `certs`.
+pub fn start_tls_server(certs: &Certs) -> SocketAddr {
+    start_server(&[
+        "--tls-cert",
+        certs.cert.to_str().unwrap(),
+        "--tls-key",
+        certs.key.to_str().unwrap(),
+    ])
+}
