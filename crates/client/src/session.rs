@@ -110,16 +110,19 @@ where
                     output.round_trip(sent.elapsed());
                 }
             }
-            Some(Ok(message)) => {
+            Some(Ok(message)) if message.is_data() => {
+                // Past --max-messages (our Close is on its way): not asked for.
+                if settings.max_messages.is_some_and(|max| received >= max) {
+                    continue;
+                }
                 output.message(&message);
-                if message.is_data() {
-                    received += 1;
-                    if settings.max_messages == Some(received) && deadline.is_none() {
-                        stdin_open = false;
-                        deadline = Some(start_closing(ws).await?);
-                    }
+                received += 1;
+                if settings.max_messages == Some(received) && deadline.is_none() {
+                    stdin_open = false;
+                    deadline = Some(start_closing(ws).await?);
                 }
             }
+            Some(Ok(message)) => output.message(&message),
             Some(Err(e)) => {
                 let code = e.close_code().map_or(String::new(), |c| format!(" ({c})"));
                 return Err(abnormal(format!("connection failed{code}: {e}")));

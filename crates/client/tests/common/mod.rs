@@ -124,3 +124,66 @@ pub fn start_tls_server(certs: &Certs) -> SocketAddr {
         certs.key.to_str().unwrap(),
     ])
 }
+
+/// The lines of a child's stdout or stderr as they come, read on a thread.
+pub struct Lines(std::sync::mpsc::Receiver<String>);
+
+impl Lines {
+    pub fn new(stream: impl std::io::Read + Send + 'static) -> Self {
+        let (tx, rx) = std::sync::mpsc::channel();
+        std::thread::spawn(move || {
+            use std::io::BufRead;
+            for line in std::io::BufReader::new(stream).lines() {
+                let Ok(line) = line else { break };
+                if tx.send(line).is_err() {
+                    break;
+                }
+            }
+        });
+        Self(rx)
+    }
+
+    /// The next line for which `wanted` holds (the ones before it are
+    /// returned too, in order); panics after 10 s without one.
+    pub fn until(&self, wanted: impl Fn(&str) -> bool) -> Vec<String> {
+        let mut seen = Vec::new();
+        let deadline = Instant::now() + Duration::from_secs(10);
+        loop {
+            let left = deadline.saturating_duration_since(Instant::now());
+            match self.0.recv_timeout(left) {
+                Ok(line) => {
+                    let done = wanted(&line);
+                    seen.push(line);
+                    if done {
+                        return seen;
+                    }
+                }
+                Err(e) => panic!("no such line ({e}); got {seen:?}"),
+            }
+        }
+    }
+
+    /// Every remaining line (the stream must end).
+    pub fn rest(&self) -> Vec<String> {
+        let mut seen = Vec::new();
+        while let Ok(line) = self.0.recv_timeout(Duration::from_secs(10)) {
+            seen.push(line);
+        }
+        seen
+    }
+}
+
+/// Waits at most 10 s for the child's exit status.
+pub fn exit_code(child: &mut Child) -> Option<i32> {
+    let deadline = Instant::now() + Duration::from_secs(10);
+    loop {
+        if let Some(status) = child.try_wait().unwrap() {
+            return status.code();
+        }
+        if Instant::now() > deadline {
+            child.kill().unwrap();
+            panic!("the client still ran after 10 s");
+        }
+        std::thread::sleep(Duration::from_millis(20));
+    }
+}
