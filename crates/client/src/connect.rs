@@ -69,13 +69,13 @@ fn timed_out(peer: &str, limit: Duration) -> Failure {
 async fn steps(url: &Url, peer: &str, request: Request<'_>) -> Result<Connected, Failure> {
     let tcp = tcp(url, peer).await?;
     let stream = if url.secure {
-        let config = tls::client_config(&request.trust)
+        let (config, refused) = tls::client_config(&request.trust)
             .map_err(|e| Failure::new(Status::Usage, format!("--ca: {e}")))?;
         let name = tls::server_name(&url.host).map_err(|e| Failure::new(Status::Tls, e))?;
         let stream = TlsConnector::from(config)
             .connect(name, tcp)
             .await
-            .map_err(|e| Failure::new(Status::Tls, tls::describe(&e, &url.host, peer)))?;
+            .map_err(|e| Failure::new(Status::Tls, tls::describe(&e, &url.host, peer, &refused)))?;
         MaybeTlsStream::Tls(Box::new(stream))
     } else {
         MaybeTlsStream::Plain(tcp)
