@@ -28,6 +28,11 @@ pub(crate) struct Args {
     /// first line on stderr.
     #[arg(long, value_name = "ADDR")]
     pub(crate) listen: Option<String>,
+    /// With --listen: peers served at once; a connection beyond that is
+    /// closed at once (a line on stderr says so).
+    #[arg(long, value_name = "N", default_value_t = 256,
+          value_parser = clap::value_parser!(u64).range(1..))]
+    pub(crate) max_peers: u64,
     /// PEM file of a CA to trust (instead of the built-in web roots) for wss://.
     #[arg(long, value_name = "PEM")]
     pub(crate) ca: Option<PathBuf>,

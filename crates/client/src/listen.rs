@@ -52,6 +52,13 @@ pub(crate) async fn run(addr: &str, args: &Args, output: &Output) -> Result<(), 
         tokio::select! {
             // accept, Input::next and join_next are cancel-safe.
             accepted = listener.accept() => match accepted {
+                Ok((tcp, peer)) if peers.len() as u64 >= args.max_peers => {
+                    eprintln!(
+                        "ws-client: {peer}: connection closed: {} peers connected, the most --max-peers allows",
+                        args.max_peers
+                    );
+                    drop(tcp);
+                }
                 Ok((tcp, peer)) => {
                     let output = Output { peer: Some(peer.to_string()), ..output.clone() };
                     let protocols = args.protocols.clone();

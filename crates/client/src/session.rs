@@ -68,6 +68,7 @@ where
                             input_error = Some(format!("stdin: {e}"));
                         }
                         stdin_open = false;
+                        output.shown(format_args!("> close 1000 (end of stdin)"));
                         deadline = Some(start_closing(ws).await?);
                     }
                 }
@@ -119,6 +120,7 @@ where
                 received += 1;
                 if settings.max_messages == Some(received) && deadline.is_none() {
                     stdin_open = false;
+                    output.shown(format_args!("> close 1000 (after {received} messages)"));
                     deadline = Some(start_closing(ws).await?);
                 }
             }

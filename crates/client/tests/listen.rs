@@ -96,3 +96,26 @@ fn listen_on_an_address_in_use_exits_4() {
         stderr(&out)
     );
 }
+
+#[test]
+fn listen_closes_connections_beyond_max_peers() {
+    let mut child = spawn_client(&["--listen", "127.0.0.1:0", "--max-peers", "1"]);
+    let stdin = child.stdin.take().unwrap();
+    let err = Lines::new(child.stderr.take().unwrap());
+    let url = err.until(|_| true).remove(0).replace("listening on ", "");
+    let runtime = tokio::runtime::Runtime::new().unwrap();
+    runtime.block_on(async {
+        let (mut first, _) = ws_tokio::connect(&url).await.unwrap();
+        // While the first one is connected, the second is turned away.
+        first.send(Message::text("here")).await.unwrap();
+        assert!(ws_tokio::connect(&url).await.is_err());
+        first.close(CloseCode::NORMAL, "").await.unwrap();
+    });
+    let seen = err.until(|l| l.contains("--max-peers"));
+    assert!(
+        seen.last().unwrap().contains("1 peers connected"),
+        "{seen:?}"
+    );
+    drop(stdin);
+    assert_eq!(exit_code(&mut child), Some(0));
+}
