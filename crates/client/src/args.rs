@@ -34,18 +34,18 @@ pub(crate) struct Args {
           value_parser = clap::value_parser!(u64).range(1..))]
     pub(crate) max_peers: u64,
     /// PEM file of a CA to trust (instead of the built-in web roots) for wss://.
-    #[arg(long, value_name = "PEM")]
+    #[arg(long, value_name = "PEM", conflicts_with = "listen")]
     pub(crate) ca: Option<PathBuf>,
     /// wss:// without any certificate check (a warning goes to stderr).
     /// For test servers only: anyone in the path can read and change the
     /// traffic.
-    #[arg(long, conflicts_with = "ca")]
+    #[arg(long, conflicts_with_all = ["ca", "listen"])]
     pub(crate) insecure: bool,
     /// Extra request header, `Name: value`. Repeatable.
-    #[arg(long = "header", value_name = "NAME: VALUE")]
+    #[arg(long = "header", value_name = "NAME: VALUE", conflicts_with = "listen")]
     pub(crate) headers: Vec<String>,
     /// The Origin header to send (browsers always send one).
-    #[arg(long, value_name = "URL")]
+    #[arg(long, value_name = "URL", conflicts_with = "listen")]
     pub(crate) origin: Option<String>,
     /// Subprotocol to offer. Repeatable.
     #[arg(long = "protocol", value_name = "NAME")]
@@ -67,13 +67,19 @@ pub(crate) struct Args {
     pub(crate) jsonl: bool,
     /// Send a Ping every SECS seconds (0: never); with --show the round
     /// trip of each is reported.
-    #[arg(long, value_name = "SECS", default_value_t = 0)]
+    #[arg(
+        long,
+        value_name = "SECS",
+        default_value_t = 0,
+        conflicts_with = "listen"
+    )]
     pub(crate) ping_interval: u64,
     /// Close with 1000 and exit 0 after N messages were received.
-    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u64).range(1..))]
+    #[arg(long, value_name = "N", conflicts_with = "listen",
+          value_parser = clap::value_parser!(u64).range(1..))]
     pub(crate) max_messages: Option<u64>,
     /// The same as --max-messages 1.
-    #[arg(long, conflicts_with = "max_messages")]
+    #[arg(long, conflicts_with_all = ["max_messages", "listen"])]
     pub(crate) once: bool,
     /// Give up when TCP connect, TLS and the opening handshake together
     /// take longer than SECS seconds.

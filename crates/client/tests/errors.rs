@@ -155,6 +155,8 @@ fn usage_errors_exit_2() {
         &["http://127.0.0.1:1/"],
         &["ws://127.0.0.1:1/", "--header", "no colon"],
         &["ws://127.0.0.1:1/", "--ca", "/nonexistent/ca.pem"],
+        &["--listen", "127.0.0.1:0", "--once"],
+        &["--listen", "127.0.0.1:0", "ws://127.0.0.1:1/"],
         &[],
     ] {
         let out = run_client(args, b"");

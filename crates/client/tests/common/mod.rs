@@ -41,28 +41,55 @@ pub fn spawn_client(args: &[&str]) -> Child {
 /// Runs the client with `stdin` as its whole input (then EOF).
 pub fn run_client(args: &[&str], stdin: &[u8]) -> Output {
     let mut child = spawn_client(args);
-    child.stdin.take().unwrap().write_all(stdin).unwrap();
-    wait(child, Duration::from_secs(20)).expect("the client still ran after 20 s")
+    // Written on a thread: the client may not read all of its stdin before
+    // its stdout is read.
+    let mut pipe = child.stdin.take().unwrap();
+    let input = stdin.to_vec();
+    let writer = std::thread::spawn(move || {
+        let _ = pipe.write_all(&input);
+    });
+    let out = wait(child, Duration::from_secs(20)).expect("the client still ran after 20 s");
+    writer.join().unwrap();
+    out
 }
 
-/// Waits for `child` at most `limit`; `None` (and the child killed) if it
-/// was still running. The point is that a failing test ends, not timing.
+/// Waits for `child` at most `limit`, reading its stdout and stderr
+/// meanwhile (a full pipe would block it); `None` (and the child killed) if
+/// it was still running. The point is that a failing test ends, not timing.
 pub fn wait(mut child: Child, limit: Duration) -> Option<Output> {
+    fn drain(
+        stream: Option<impl std::io::Read + Send + 'static>,
+    ) -> std::thread::JoinHandle<Vec<u8>> {
+        std::thread::spawn(move || {
+            let mut bytes = Vec::new();
+            if let Some(mut stream) = stream {
+                let _ = stream.read_to_end(&mut bytes);
+            }
+            bytes
+        })
+    }
+    let stdout = drain(child.stdout.take());
+    let stderr = drain(child.stderr.take());
     let deadline = Instant::now() + limit;
-    let exited = loop {
-        if child.try_wait().unwrap().is_some() {
-            break true;
+    let status = loop {
+        if let Some(status) = child.try_wait().unwrap() {
+            break Some(status);
         }
         if Instant::now() > deadline {
-            break false;
+            break None;
         }
         std::thread::sleep(Duration::from_millis(20));
     };
-    if !exited {
+    if status.is_none() {
         child.kill().unwrap();
+        let _ = child.wait();
     }
-    let out = child.wait_with_output().unwrap();
-    exited.then_some(out)
+    let (stdout, stderr) = (stdout.join().unwrap(), stderr.join().unwrap());
+    status.map(|status| Output {
+        status,
+        stdout,
+        stderr,
+    })
 }
 
 pub fn stderr(out: &Output) -> String {
