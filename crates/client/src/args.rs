@@ -65,6 +65,12 @@ pub(crate) struct Args {
     /// close, error) instead of plain lines.
     #[arg(long, conflicts_with = "raw")]
     pub(crate) jsonl: bool,
+    /// The largest message, sent or received (after reassembly and
+    /// decompression): a bigger one from the peer closes the connection
+    /// with 1009; a longer stdin line ends the session.
+    #[arg(long, value_name = "BYTES", default_value_t = 64 << 20,
+          value_parser = clap::value_parser!(u64).range(1..=(1 << 40)))]
+    pub(crate) max_message: u64,
     /// Send a Ping every SECS seconds (0: never); with --show the round
     /// trip of each is reported.
     #[arg(
@@ -108,11 +114,19 @@ impl Args {
 
     /// The limits and timers of every connection.
     pub(crate) fn config(&self) -> ws_tokio::Config {
+        let defaults = ws_tokio::Config::default();
+        // Bounded to 2^40 by the parser: fits a usize on 64-bit targets;
+        // elsewhere the address space bounds it anyway.
+        let max_message = usize::try_from(self.max_message).unwrap_or(usize::MAX);
         ws_tokio::Config {
+            max_message_size: max_message,
+            // RFC 6455 §5.4: a message is one frame or more, so no frame
+            // needs to be larger than the largest message.
+            max_frame_size: defaults.max_frame_size.min(max_message),
             close_timeout: CLOSE_WAIT,
             handshake_timeout: Duration::from_secs(self.timeout),
             deflate: self.deflate.then(DeflateConfig::default),
-            ..ws_tokio::Config::default()
+            ..defaults
         }
     }
 

@@ -60,9 +60,17 @@ where
             // Every branch is cancel-safe: a lost race loses no input or message.
             next = input.next(), if stdin_open => {
                 match next {
-                    Ok(Some(message)) => {
-                        ws.send(message).await.map_err(|e| abnormal(format!("send failed: {e}")))?;
-                    }
+                    Ok(Some(message)) => match ws.send(message).await {
+                        Ok(()) => {}
+                        // The connection is already closing (the peer's
+                        // Close, or one we sent for an error): reading on
+                        // tells how it ends.
+                        Err(ws_tokio::Error::Closed) => {
+                            stdin_open = false;
+                            deadline = Some(Instant::now() + CLOSE_WAIT);
+                        }
+                        Err(e) => return Err(abnormal(format!("send failed: {e}"))),
+                    },
                     Ok(None) | Err(_) => {
                         if let Err(e) = next {
                             input_error = Some(format!("stdin: {e}"));
@@ -145,10 +153,12 @@ where
     S: AsyncRead + AsyncWrite + Unpin,
 {
     let close = Message::Close(Some(CloseFrame::new(CloseCode::NORMAL, "")));
-    ws.send(close)
-        .await
-        .map_err(|e| abnormal(format!("close failed: {e}")))?;
-    Ok(Instant::now() + CLOSE_WAIT)
+    match ws.send(close).await {
+        // Closed: the closing handshake was already under way; reading on
+        // tells how it ends.
+        Ok(()) | Err(ws_tokio::Error::Closed) => Ok(Instant::now() + CLOSE_WAIT),
+        Err(e) => Err(abnormal(format!("close failed: {e}"))),
+    }
 }
 
 /// The peer's Close: normal for 1000, 1001 and a Close without a code.

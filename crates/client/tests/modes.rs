@@ -211,3 +211,38 @@ fn jsonl_reports_a_failed_connection_as_an_error_event() {
         "{event}"
     );
 }
+
+#[test]
+fn max_message_bounds_stdin_lines_and_received_messages() {
+    let addr = start_server(&[]);
+    // A stdin line over the limit is not sent: the session ends (exit 1)
+    // after a normal close, and stderr says why.
+    let out = run_client(
+        &[&format!("ws://{addr}/echo"), "--max-message", "8"],
+        b"fits\nthis line is longer than eight bytes\nnever sent\n",
+    );
+    assert_eq!(out.status.code(), Some(1), "{out:?}");
+    assert_eq!(stdout(&out), "fits\n");
+    assert!(
+        stderr(&out).contains("longer than 8 bytes"),
+        "{}",
+        stderr(&out)
+    );
+
+    // A received message over the limit closes the connection with 1009.
+    let runtime = tokio::runtime::Runtime::new().unwrap();
+    let listener = runtime.block_on(TcpListener::bind("127.0.0.1:0")).unwrap();
+    let addr = listener.local_addr().unwrap();
+    runtime.spawn(async move {
+        let (stream, _) = listener.accept().await.unwrap();
+        let mut ws = ws_tokio::accept(stream).await.unwrap();
+        ws.send(Message::text("twenty bytes of text"))
+            .await
+            .unwrap();
+        while let Some(Ok(_)) = ws.recv().await {}
+    });
+    let out = run_client(&[&format!("ws://{addr}/"), "--max-message", "8"], b"");
+    assert_eq!(out.status.code(), Some(1), "{out:?}");
+    assert!(out.stdout.is_empty());
+    assert!(stderr(&out).contains("1009"), "{}", stderr(&out));
+}
