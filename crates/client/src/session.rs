@@ -89,9 +89,11 @@ where
                 }
                 pings.push_back((ping_seq, Instant::now()));
                 output.shown(format_args!("> ping {ping_seq}"));
-                ws.send(Message::ping(ping_seq.to_be_bytes().to_vec()))
-                    .await
-                    .map_err(|e| abnormal(format!("ping failed: {e}")))?;
+                match ws.send(Message::ping(ping_seq.to_be_bytes().to_vec())).await {
+                    // Closing already: the next recv tells how it ends.
+                    Ok(()) | Err(ws_tokio::Error::Closed) => {}
+                    Err(e) => return Err(abnormal(format!("ping failed: {e}"))),
+                }
                 continue;
             }
             () = sleep_until(deadline) => {
