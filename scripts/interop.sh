@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # Interoperability with two independent WebSocket implementations, permessage-deflate
 # (RFC 7692) on: Python `websockets` and Node `ws`, each as client against our ws-server
-# /echo and as echo server for our ws-client --deflate. See docs/interop.md.
+# /echo and as echo server for our ws-client --deflate, and ws-client ending by itself
+# when either server closes or drops the connection while its stdin stays open. See
+# docs/interop.md.
 #
 #   scripts/interop.sh
 #
@@ -155,6 +157,19 @@ for variant in default no_context_takeover window_bits_10 window_bits_8; do
     stop_last
   fi
 done
+
+# --- our client ends by itself when the peer ends, stdin kept open -----------------------
+
+if start python-server-stdin-open "$python" "$src/py_server.py" default; then
+  run our-client-python-stdin-open "$python" "$src/stdin_open.py" "$client_bin" \
+    "ws://127.0.0.1:$port/" python-server
+  stop_last
+fi
+if [[ $have_node == 1 ]] && start node-server-stdin-open node "$node_dir/node_server.js" default; then
+  run our-client-node-stdin-open "$python" "$src/stdin_open.py" "$client_bin" \
+    "ws://127.0.0.1:$port/" node-server
+  stop_last
+fi
 
 echo "# interop took $((SECONDS - start)) s"
 echo "$passed passed, $failed failed"

@@ -10,7 +10,9 @@
 // - `!ext`: answers `offered=<request's Sec-WebSocket-Extensions>;
 //   accepted=<response's>; active=<names of the extensions in use>`;
 // - `!binary N`: answers N bytes (0, 1, ..., 255, 0, ...) as a binary message;
-// - `!compressed`: how many messages of this connection arrived compressed.
+// - `!compressed`: how many messages of this connection arrived compressed;
+// - `!close CODE [REASON]`: closes with that code and reason;
+// - `!drop`: drops the TCP connection without a Close frame.
 //
 // Runs until killed.
 'use strict';
@@ -59,6 +61,11 @@ wss.on('connection', (ws, req) => {
     } else if (text === '!compressed') {
       const pmd = ws._extensions['permessage-deflate'];
       ws.send(`compressed=${(pmd && pmd.interopCompressed) || 0}`);
+    } else if (text !== null && text.startsWith('!close ')) {
+      const [, code, ...reason] = text.split(' ');
+      ws.close(Number(code), reason.join(' '));
+    } else if (text === '!drop') {
+      ws.terminate();
     } else if (text !== null && text.startsWith('!binary ')) {
       const n = Number(text.split(' ')[1]);
       ws.send(Buffer.alloc(n, 0).map((_, i) => i % 256), { binary: true });

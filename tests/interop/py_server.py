@@ -10,7 +10,9 @@ stdin/stdout client look at the server's side:
   accepted=<response's>; active=<names of the extensions in use>`;
 - `!binary N`: answers N bytes (0, 1, ..., 255, 0, ...) as a binary message;
 - `!compressed`: answers how many messages of this connection arrived
-  compressed (RSV1 set, RFC 7692 §6).
+  compressed (RSV1 set, RFC 7692 §6);
+- `!close CODE [REASON]`: closes the connection with that code and reason;
+- `!drop`: drops the TCP connection without a Close frame.
 
 Runs until killed.
 """
@@ -82,6 +84,11 @@ async def handler(ws):
         elif message == "!compressed":
             count = sum(getattr(e, "interop_compressed", 0) for e in ws.protocol.extensions)
             await ws.send(f"compressed={count}")
+        elif isinstance(message, str) and message.startswith("!close "):
+            _, code, *reason = message.split(" ", 2)
+            await ws.close(int(code), reason[0] if reason else "")
+        elif message == "!drop":
+            ws.transport.abort()
         elif isinstance(message, str) and message.startswith("!binary "):
             n = int(message.split()[1])
             await ws.send((bytes(range(256)) * (n // 256 + 1))[:n])

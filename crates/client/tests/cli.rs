@@ -1,48 +1,20 @@
 //! `ws-client` end to end: the real binary against the real server (run
 //! in-process) and against a scripted ws-tokio server.
 
-use std::io::Write;
-use std::net::SocketAddr;
-use std::process::{Command, Output, Stdio};
+mod common;
 
-use clap::Parser;
+use std::process::Output;
+use std::time::Duration;
+
+use common::{spawn_client, start_server, wait};
 use tokio::net::TcpListener;
 use ws_tokio::{CloseCode, Message};
 
-/// Starts `ws-server` with `args` on a free port in a background runtime.
-fn start_server(args: &[&str]) -> SocketAddr {
-    let mut argv = vec!["ws-server", "--listen", "127.0.0.1:0"];
-    argv.extend_from_slice(args);
-    let options = ws_server::Options::parse_from(argv);
-    let (tx, rx) = std::sync::mpsc::channel();
-    std::thread::spawn(move || {
-        let runtime = tokio::runtime::Runtime::new().unwrap();
-        runtime.block_on(async {
-            let server = ws_server::Server::bind(options).await.unwrap();
-            tx.send(server.local_addr().unwrap()).unwrap();
-            server.run(std::future::pending()).await.unwrap();
-        });
-    });
-    rx.recv().unwrap()
-}
-
-/// Runs the client with `stdin` as its input.
+/// Runs the client on `url` with `extra` options and `stdin` as its input.
 fn run_client(url: &str, extra: &[&str], stdin: &str) -> Output {
-    let mut child = Command::new(env!("CARGO_BIN_EXE_ws-client"))
-        .arg(url)
-        .args(extra)
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    child
-        .stdin
-        .take()
-        .unwrap()
-        .write_all(stdin.as_bytes())
-        .unwrap();
-    child.wait_with_output().unwrap()
+    let mut args = vec![url];
+    args.extend_from_slice(extra);
+    common::run_client(&args, stdin.as_bytes())
 }
 
 #[test]
@@ -202,30 +174,11 @@ fn ends_while_stdin_stays_open(ending: Ending) -> Option<Output> {
             Ending::Drop => drop(ws),
         }
     });
-    let mut child = Command::new(env!("CARGO_BIN_EXE_ws-client"))
-        .arg(format!("ws://{addr}/"))
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
+    let mut child = spawn_client(&[&format!("ws://{addr}/")]);
     let stdin = child.stdin.take();
-    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
-    let exited = loop {
-        if child.try_wait().unwrap().is_some() {
-            break true;
-        }
-        if std::time::Instant::now() > deadline {
-            break false;
-        }
-        std::thread::sleep(std::time::Duration::from_millis(20));
-    };
-    if !exited {
-        child.kill().unwrap();
-    }
-    let out = child.wait_with_output().unwrap();
+    let out = wait(child, Duration::from_secs(10));
     drop(stdin);
-    exited.then_some(out)
+    out
 }
 
 #[test]
