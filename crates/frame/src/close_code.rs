@@ -107,3 +107,70 @@ impl From<CloseCode> for u16 {
         code.0
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::CloseCode;
+
+    /// Every named constant, with the name `name()` must give it.
+    const NAMED: [(CloseCode, &str); 15] = [
+        (CloseCode::NORMAL, "NORMAL"),
+        (CloseCode::GOING_AWAY, "GOING_AWAY"),
+        (CloseCode::PROTOCOL_ERROR, "PROTOCOL_ERROR"),
+        (CloseCode::UNSUPPORTED_DATA, "UNSUPPORTED_DATA"),
+        (CloseCode::NO_STATUS, "NO_STATUS"),
+        (CloseCode::ABNORMAL, "ABNORMAL"),
+        (CloseCode::INVALID_PAYLOAD, "INVALID_PAYLOAD"),
+        (CloseCode::POLICY_VIOLATION, "POLICY_VIOLATION"),
+        (CloseCode::MESSAGE_TOO_BIG, "MESSAGE_TOO_BIG"),
+        (CloseCode::MANDATORY_EXTENSION, "MANDATORY_EXTENSION"),
+        (CloseCode::INTERNAL_ERROR, "INTERNAL_ERROR"),
+        (CloseCode::SERVICE_RESTART, "SERVICE_RESTART"),
+        (CloseCode::TRY_AGAIN_LATER, "TRY_AGAIN_LATER"),
+        (CloseCode::BAD_GATEWAY, "BAD_GATEWAY"),
+        (CloseCode::TLS_HANDSHAKE, "TLS_HANDSHAKE"),
+    ];
+
+    #[test]
+    fn every_registered_code_has_its_own_name() {
+        for (code, name) in NAMED {
+            assert_eq!(code.name(), Some(name), "{}", code.0);
+        }
+        assert_eq!(CloseCode(1004).name(), Some("RESERVED"));
+        for unnamed in [0, 999, 1016, 2999, 3000, 4001, u16::MAX] {
+            assert_eq!(CloseCode(unnamed).name(), None, "{unnamed}");
+        }
+    }
+
+    #[test]
+    fn display_and_debug_show_the_number_and_the_name() {
+        assert_eq!(CloseCode::NORMAL.to_string(), "1000(NORMAL)");
+        assert_eq!(
+            format!("{:?}", CloseCode::MESSAGE_TOO_BIG),
+            "1009(MESSAGE_TOO_BIG)"
+        );
+        assert_eq!(CloseCode(4001).to_string(), "4001");
+        assert_eq!(format!("{:?}", CloseCode(3000)), "3000");
+    }
+
+    #[test]
+    fn conversions_keep_the_number() {
+        for number in [0, 1000, 1015, 3000, 4999, u16::MAX] {
+            assert_eq!(u16::from(CloseCode::from(number)), number);
+            assert_eq!(CloseCode::from(number), CloseCode(number));
+        }
+    }
+
+    // RFC 6455 §7.4.1, §7.4.2: exactly these may travel in a Close frame.
+    #[test]
+    fn only_sendable_codes_are_valid_on_the_wire() {
+        let valid: Vec<u16> = (0..=u16::MAX)
+            .filter(|&n| CloseCode(n).is_valid_on_wire())
+            .collect();
+        let expected: Vec<u16> = (1000..=1003)
+            .chain(1007..=1014)
+            .chain(3000..=4999)
+            .collect();
+        assert_eq!(valid, expected);
+    }
+}

@@ -188,3 +188,71 @@ impl fmt::Display for SendError {
 }
 
 impl std::error::Error for SendError {}
+
+#[cfg(test)]
+mod tests {
+    use super::{CloseCode, Error, SendError};
+
+    /// Every violation, its §7.4.1 code, and a piece of what it says.
+    fn every_error() -> Vec<(Error, u16, &'static str)> {
+        vec![
+            (Error::ReservedOpcode(0x3), 1002, "reserved opcode 0x3"),
+            (Error::ReservedBits(0x40), 1002, "reserved bits 0x40"),
+            (Error::InvalidLength, 1002, "most significant bit"),
+            (Error::FragmentedControlFrame, 1002, "fragmented control"),
+            (Error::ControlFrameTooLong, 1002, "over 125 bytes"),
+            (Error::UnmaskedFrame, 1002, "unmasked frame from a client"),
+            (Error::MaskedFrame, 1002, "masked frame from a server"),
+            (Error::UnexpectedContinuation, 1002, "without a message"),
+            (Error::ExpectedContinuation, 1002, "inside a fragmented"),
+            (Error::InvalidCloseBody, 1002, "of one byte"),
+            (
+                Error::InvalidCloseCode(1005),
+                1002,
+                "invalid close code 1005",
+            ),
+            (Error::InvalidCompressedData, 1002, "DEFLATE"),
+            (Error::InvalidUtf8, 1007, "UTF-8"),
+            (
+                Error::FrameTooLarge { len: 9, max: 8 },
+                1009,
+                "frame of 9 bytes exceeds the limit of 8",
+            ),
+            (Error::MessageTooLarge { max: 8 }, 1009, "limit of 8 bytes"),
+            (Error::UnexpectedEof, 1006, "without a closing handshake"),
+        ]
+    }
+
+    // RFC 6455 §7.4.1: each violation meets its code here and nowhere else.
+    #[test]
+    fn each_violation_has_its_close_code_and_says_what_happened() {
+        for (error, code, text) in every_error() {
+            assert_eq!(error.close_code(), CloseCode(code), "{error:?}");
+            assert!(error.to_string().contains(text), "{error:?}: {error}");
+            assert_eq!(error.is_protocol_violation(), code != 1006, "{error:?}");
+        }
+    }
+
+    #[test]
+    fn send_errors_say_what_was_refused() {
+        let cases = [
+            (SendError::Closed, "closing or closed"),
+            (
+                SendError::FragmentInProgress,
+                "fragmented message is in progress",
+            ),
+            (SendError::NoFragmentInProgress, "no fragmented message"),
+            (
+                SendError::ControlFrameTooLong { len: 126 },
+                "126 bytes (at most 125)",
+            ),
+            (
+                SendError::CloseCodeNotSendable(CloseCode::ABNORMAL),
+                "close code 1006 may not be sent",
+            ),
+        ];
+        for (error, text) in cases {
+            assert!(error.to_string().contains(text), "{error:?}: {error}");
+        }
+    }
+}

@@ -171,3 +171,107 @@ impl From<httparse::Error> for Error {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::Error;
+
+    /// Every server-side error, the status it is answered with, and a
+    /// piece of the plain-text reason in the body.
+    fn server_errors() -> Vec<(Error, u16, &'static str)> {
+        vec![
+            (
+                Error::Malformed("invalid token"),
+                400,
+                "malformed HTTP request: invalid token",
+            ),
+            (Error::HeadersTooLarge, 431, "header block too large"),
+            (Error::TooManyHeaders, 431, "too many HTTP header fields"),
+            (Error::BadMethod, 400, "method GET"),
+            (Error::BadVersion, 400, "HTTP/1.1 or later"),
+            (Error::BadRequestTarget, 400, "invalid request target"),
+            (Error::MissingHost, 400, "missing Host"),
+            (Error::DuplicateHeader("Host"), 400, "duplicate Host header"),
+            (Error::NotUpgrade, 400, "Upgrade header"),
+            (Error::MissingConnectionUpgrade, 400, "Connection header"),
+            (Error::UnsupportedWebSocketVersion, 426, "only 13"),
+            (Error::MissingKey, 400, "missing Sec-WebSocket-Key"),
+            (Error::DuplicateKey, 400, "more than once"),
+            (Error::InvalidKey, 400, "exactly 16 bytes"),
+            (
+                Error::InvalidProtocol("empty token"),
+                400,
+                "Sec-WebSocket-Protocol header: empty token",
+            ),
+            (
+                Error::InvalidExtension("bad param"),
+                400,
+                "Sec-WebSocket-Extensions header: bad param",
+            ),
+        ]
+    }
+
+    // RFC 6455 §4.2.1: a bad upgrade is answered with an HTTP error; §4.2.2
+    // /version/: 426 carries the versions the server speaks.
+    #[test]
+    fn each_refusal_is_answered_with_its_status_and_reason() {
+        for (error, status, reason) in server_errors() {
+            assert_eq!(error.status(), status, "{error:?}");
+            let response = String::from_utf8(error.to_response()).unwrap();
+            assert!(
+                response.starts_with(&format!("HTTP/1.1 {status} ")),
+                "{error:?}: {response}"
+            );
+            assert!(response.contains(reason), "{error:?}: {response}");
+            assert!(response.ends_with(&format!("{error}\n")), "{response}");
+            assert_eq!(
+                response.contains("Sec-WebSocket-Version: 13\r\n"),
+                status == 426,
+                "{response}"
+            );
+        }
+    }
+
+    #[test]
+    fn client_errors_say_what_the_server_did() {
+        let status = Error::Status {
+            status: 401,
+            reason: "Unauthorized".to_owned(),
+            headers: Vec::new(),
+            body: Vec::new(),
+        };
+        assert_eq!(status.status(), 401);
+        assert_eq!(
+            status.to_string(),
+            "server answered 401 Unauthorized instead of 101"
+        );
+        for (error, text) in [
+            (Error::BadUrl("no host"), "invalid WebSocket URL: no host"),
+            (Error::InvalidAccept, "Sec-WebSocket-Accept"),
+            (
+                Error::UnexpectedProtocol,
+                "subprotocol that was not offered",
+            ),
+            (Error::UnexpectedExtension, "extension that was not offered"),
+        ] {
+            assert_eq!(error.status(), 400, "{error:?}");
+            assert!(error.to_string().contains(text), "{error:?}: {error}");
+        }
+    }
+
+    #[test]
+    fn httparse_errors_become_malformed_requests() {
+        use httparse::Error as H;
+        assert_eq!(Error::from(H::TooManyHeaders), Error::TooManyHeaders);
+        for (e, detail) in [
+            (H::HeaderName, "invalid header name"),
+            (H::HeaderValue, "invalid header value"),
+            (H::NewLine, "invalid line ending"),
+            (H::Status, "invalid status"),
+            (H::Token, "invalid token"),
+            (H::Version, "invalid HTTP version"),
+        ] {
+            assert_eq!(Error::from(e), Error::Malformed(detail));
+        }
+    }
+}
