@@ -15,6 +15,7 @@ use super::fanout::Recipients;
 use super::names::unique_name;
 use super::queue::{Outbox, QUEUE_CAPACITY};
 use super::registry::{Rooms, SessionSide};
+use super::resume::Resume;
 use super::room::{Joined, Membership, Room, Seat};
 
 /// An event that came through Redis: its place in the room's order, who
@@ -121,7 +122,8 @@ impl Rooms {
         let name = unique_name(&locked.state.members, name);
         let mut users = others.to_vec();
         users.retain(|u| *u != &*name);
-        seat.welcome(&room, &name, users);
+        let welcome = locked.welcome(&name, users, false);
+        seat.welcome(&room, &welcome);
         locked.admit(Arc::clone(&name), seat, since);
         // The events it waited for, to it alone: the others had them.
         for event in &events {
@@ -139,9 +141,9 @@ impl Rooms {
 
     /// Gives up on a pending join (Redis failed): joins locally instead,
     /// as `base` made unique among this node's members.
-    pub(crate) fn cancel(&self, pending: PendingJoin, base: &str) -> Joined {
+    pub(crate) fn cancel(&self, pending: PendingJoin, base: &str, resume: &Resume) -> Joined {
         pending.room.lock().state.pending.remove(&pending.id);
-        self.join_as(pending.room.name(), base)
+        self.join_as(pending.room.name(), base, resume)
     }
     // ANCHOR_END: join_pending
 

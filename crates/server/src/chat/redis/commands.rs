@@ -9,6 +9,7 @@ use super::super::layer::ChannelLayer;
 use super::super::names::candidate;
 use super::super::protocol::{Event, Refusal, now_ms};
 use super::super::registry::Rooms;
+use super::super::resume::Resume;
 use super::super::room::{Joined, Membership};
 use super::RedisLayer;
 use super::wire::{self, Kind, NODE_PREFIX, channel, members_key, seq_key};
@@ -27,12 +28,12 @@ impl ChannelLayer for RedisLayer {
         &self.rooms
     }
 
-    async fn join(&self, room: &str, requested: Option<&str>) -> Joined {
-        Box::pin(self.join_nodes(room, requested)).await
+    async fn join(&self, room: &str, requested: Option<&str>, resume: &Resume) -> Joined {
+        Box::pin(self.join_nodes(room, requested, resume)).await
     }
 
-    async fn say(&self, membership: &Membership, text: &str) {
-        Box::pin(self.say_nodes(membership, text)).await;
+    async fn say(&self, membership: &Membership, text: &str, id: Option<&str>) {
+        Box::pin(self.say_nodes(membership, text, id)).await;
     }
 
     async fn direct(&self, membership: &Membership, to: &str, text: &str) -> Result<(), Refusal> {
@@ -53,11 +54,11 @@ impl RedisLayer {
     /// Joins `room` across the nodes: the first free name of `requested`,
     /// `requested-2`, … (or `guest-N`) among every node's members; the
     /// `welcome` lists them all. Falls back to a local join if Redis fails.
-    async fn join_nodes(&self, room: &str, requested: Option<&str>) -> Joined {
+    async fn join_nodes(&self, room: &str, requested: Option<&str>, resume: &Resume) -> Joined {
         let rooms = &self.rooms;
         let base = rooms.base_name(requested);
         if !self.is_up() {
-            return rooms.join(room, Some(&base));
+            return rooms.join(room, Some(&base), resume);
         }
         let pending = rooms.join_pending(room);
         let mut first = 1;
@@ -86,7 +87,7 @@ impl RedisLayer {
                 Ok(None) => {}
                 Err(e) => {
                     self.failed("join", &e);
-                    return rooms.cancel(pending, &base);
+                    return rooms.cancel(pending, &base, resume);
                 }
             }
         }
@@ -96,9 +97,9 @@ impl RedisLayer {
     // ANCHOR: say
     /// Publishes a room message; delivered (to the sender too) when it comes
     /// back from Redis.
-    async fn say_nodes(&self, membership: &Membership, text: &str) {
+    async fn say_nodes(&self, membership: &Membership, text: &str, id: Option<&str>) {
         if !self.is_up() || !membership.is_current() {
-            return membership.say(text);
+            return membership.say(text, id);
         }
         let room = membership.room();
         let frame = Event::Message {
@@ -106,6 +107,8 @@ impl RedisLayer {
             from: membership.name(),
             text,
             ts: now_ms(),
+            seq: 0,
+            id,
         }
         .encode();
         let event = wire::event(
@@ -121,7 +124,7 @@ impl RedisLayer {
             }
             Err(e) => {
                 self.failed("publish", &e);
-                membership.say(text);
+                membership.say(text, id);
             }
         }
     }
