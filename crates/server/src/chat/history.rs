@@ -103,7 +103,7 @@ pub(crate) struct CatchUp {
 /// A new epoch: 16 hex digits, unpredictable and different from every
 /// earlier one of this process (std's randomly keyed SipHash over the
 /// clock, the process id and a counter; no `rand` dependency).
-fn new_epoch() -> Arc<str> {
+pub(crate) fn new_epoch() -> Arc<str> {
     static COUNTER: AtomicU64 = AtomicU64::new(0);
     let mut hasher = std::collections::hash_map::RandomState::new().build_hasher();
     hasher.write_u128(

@@ -217,6 +217,27 @@ pub(crate) enum Event<'a> {
     Error { code: ErrorCode, message: &'a str },
 }
 
+/// A room `message` in two halves, before and after its `seq`, for when
+/// the number is given elsewhere (with `--redis`, by the script that keeps
+/// it): `before + seq + after` is the event [`Event::Message`] encodes.
+pub(crate) fn message_halves(
+    room: &str,
+    from: &str,
+    text: &str,
+    ts: u64,
+    id: Option<&str>,
+) -> (String, String) {
+    let json = |s: &str| serde_json::to_string(s).unwrap_or_default();
+    let before = format!(
+        r#"{{"type":"message","room":{},"from":{},"text":{},"ts":{ts},"seq":"#,
+        json(room),
+        json(from),
+        json(text)
+    );
+    let after = id.map_or_else(|| "}".to_owned(), |id| format!(r#","id":{}}}"#, json(id)));
+    (before, after)
+}
+
 impl Event<'_> {
     /// The JSON text of the event, ready to be shared by every recipient.
     pub(crate) fn encode(&self) -> Utf8Bytes {
@@ -348,6 +369,23 @@ mod tests {
             welcome.encode().as_str(),
             r#"{"type":"welcome","room":"r","name":"a","users":["a"],"epoch":"e1","seq":0,"recovered":false}"#
         );
+    }
+
+    #[test]
+    fn message_halves_around_the_seq_make_the_event() {
+        for id in [None, Some("i\"d")] {
+            let (before, after) = message_halves("r", "a\"b", "t\n\"x\"", 5, id);
+            let whole = Event::Message {
+                room: "r",
+                from: "a\"b",
+                text: "t\n\"x\"",
+                ts: 5,
+                seq: 42,
+                id,
+            }
+            .encode();
+            assert_eq!(format!("{before}42{after}"), whole.as_str());
+        }
     }
 
     #[test]

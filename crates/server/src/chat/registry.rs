@@ -169,7 +169,7 @@ impl Rooms {
     // ANCHOR_END: join_as
 
     /// Counts a join's resume (if it was one) and its backlog.
-    fn count_catch_up(&self, resume: &Resume, recovered: bool, backlog: usize) {
+    pub(crate) fn count_catch_up(&self, resume: &Resume, recovered: bool, backlog: usize) {
         let metrics = self.metrics();
         if resume.since.is_some() {
             let outcome = if recovered {

@@ -90,13 +90,6 @@ pub(crate) struct Seat {
     pub(crate) kick: Arc<Notify>,
 }
 
-impl Seat {
-    /// Queues `welcome` (the queue is new: it has room for it).
-    pub(crate) fn welcome(&self, room: &Room, welcome: &Utf8Bytes) {
-        self.inbox.offer(welcome, room.metrics());
-    }
-}
-
 /// A room with its lock held: everything that reads or changes members.
 pub(crate) struct Locked<'a> {
     pub(crate) room: &'a Room,
@@ -156,17 +149,29 @@ impl Locked<'_> {
     pub(crate) fn welcome<'a>(
         &'a self,
         name: &'a str,
+        others: Vec<&'a str>,
+        recovered: bool,
+    ) -> Utf8Bytes {
+        let history = &self.state.history;
+        self.welcome_at(name, others, (history.epoch(), history.last()), recovered)
+    }
+
+    /// The `welcome` for `name` with a numbering (epoch, last seq) kept
+    /// elsewhere (with `--redis`, in Redis).
+    pub(crate) fn welcome_at<'a>(
+        &'a self,
+        name: &'a str,
         mut others: Vec<&'a str>,
+        (epoch, seq): (&'a str, u64),
         recovered: bool,
     ) -> Utf8Bytes {
         others.push(name);
-        let history = &self.state.history;
         Event::Welcome {
             room: self.room.name(),
             name,
             users: others,
-            epoch: history.epoch(),
-            seq: history.last(),
+            epoch,
+            seq,
             recovered,
         }
         .encode()
