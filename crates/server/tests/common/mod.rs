@@ -5,6 +5,7 @@
 #![allow(dead_code, unreachable_pub)] // each test file uses a different part
 
 pub mod chat;
+pub mod proxy;
 pub mod redis;
 
 use std::io::{BufRead, BufReader, Read, Write};
