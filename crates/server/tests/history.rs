@@ -434,3 +434,64 @@ async fn a_resume_of_1000_messages_does_not_hold_up_the_room() {
     let unique: HashSet<&str> = texts(&replay).into_iter().collect();
     assert_eq!(unique.len(), 1001);
 }
+
+/// What 1000 rooms with full histories cost: RSS before and after filling
+/// 1000 rooms with 1000 messages of 100 characters each. Minutes, and
+/// meant for a release build:
+///
+///     cargo build --release -p ws-server
+///     WS_SERVER_BIN=target/release/ws-server \
+///       cargo test -p ws-server --test history -- --ignored --nocapture
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[ignore = "minutes: fills 1000 rooms with 1000 messages each"]
+async fn memory_of_1000_full_histories() {
+    const ROOMS: usize = 1000;
+    const PER_ROOM: usize = 1000;
+    let server = std::sync::Arc::new(Server::start(&[]));
+    let before = server.rss_kib();
+    let text = "t".repeat(100);
+    let mut workers = Vec::new();
+    for w in 0..8 {
+        let server = std::sync::Arc::clone(&server);
+        let text = text.clone();
+        workers.push(tokio::spawn(async move {
+            for room in (w..ROOMS).step_by(8) {
+                // 50 a connection: each one's burst, never rate limited.
+                for c in 0..PER_ROOM / 50 {
+                    let (mut ws, _) = join_with(&server, &format!("r{room}"), "backlog=0").await;
+                    for i in 0..50 {
+                        say_id(&mut ws, &text, &format!("{c}-{i}")).await;
+                    }
+                    loop {
+                        let event = next(&mut ws).await;
+                        if event["type"] == "ack" && event["id"] == format!("{c}-49") {
+                            break;
+                        }
+                    }
+                    ws.close(CloseCode::NORMAL, "").await.unwrap();
+                }
+            }
+        }));
+    }
+    for worker in workers {
+        worker.await.unwrap();
+    }
+    let (_, metrics) = server.get("/metrics");
+    assert!(
+        metrics.contains(&format!("ws_chat_rooms {ROOMS}\n")),
+        "{metrics}"
+    );
+    tokio::time::sleep(std::time::Duration::from_secs(1)).await;
+    let after = server.rss_kib();
+    let (mut probe, welcome) = join_with(&server, "r7", "backlog=1").await;
+    assert_eq!(welcome["seq"], PER_ROOM as u64);
+    let kept = backlog_of(&mut probe, "probe").await;
+    assert_eq!(seqs(&kept), [PER_ROOM as u64]);
+    let frame = kept[0].to_string().len();
+    println!(
+        "{ROOMS} rooms x {PER_ROOM} messages ({frame}-byte events): RSS {before} KiB before, \
+         {after} KiB after: {} KiB, {} bytes per kept message",
+        after - before,
+        (after - before) * 1024 / (ROOMS * PER_ROOM) as u64
+    );
+}
