@@ -384,7 +384,8 @@ async fn nothing_is_lost_or_repeated_at_the_seam() {
 /// must not go through that queue.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_resume_of_1000_messages_does_not_hold_up_the_room() {
-    let server = Server::start(&[]);
+    // Room for 1001: dave's join may come after carl's "still here".
+    let server = Server::start(&["--history", "2000"]);
     let (mut carl, welcome) = join_with(&server, "r", "name=carl").await;
     let epoch = welcome["epoch"].as_str().unwrap().to_owned();
     let watcher = tokio::spawn(async move {

@@ -288,6 +288,9 @@ impl Membership {
             return;
         };
         let metrics = self.room.metrics();
+        let now = Instant::now();
+        // An `id` is recognised while its message is kept, not longer.
+        room.state.history.trim(now, self.room.limits());
         if let Some(id) = id
             && let Some(seq) = room.state.history.placed(id)
         {
@@ -296,20 +299,20 @@ impl Membership {
             room.fan_out(&ack, Recipients::Named(&[&self.name]));
             return;
         }
-        let (seq, frame) =
-            room.state
-                .history
-                .append(id, Instant::now(), self.room.limits(), |seq| {
-                    Event::Message {
-                        room: &self.room.name,
-                        from: &self.name,
-                        text,
-                        ts: now_ms(),
-                        seq,
-                        id,
-                    }
-                    .encode()
-                });
+        let (seq, frame) = room
+            .state
+            .history
+            .append(id, now, self.room.limits(), |seq| {
+                Event::Message {
+                    room: &self.room.name,
+                    from: &self.name,
+                    text,
+                    ts: now_ms(),
+                    seq,
+                    id,
+                }
+                .encode()
+            });
         metrics.chat_messages.fetch_add(1, Relaxed);
         room.fan_out(&frame, Recipients::All);
         if let Some(id) = id {
