@@ -191,3 +191,28 @@ fn a_newcomer_hears_of_a_slow_member_dropped_by_its_join() {
         serde_json::json!({"type": "leave", "room": "r", "name": "slow"})
     );
 }
+
+#[test]
+fn ids_are_acknowledged_and_a_room_with_history_outlives_its_members() {
+    let (rooms, m) = rooms();
+    let mut a = rooms.join("r", Some("ann"), &FRESH);
+    assert_eq!(next(&mut a.outbox)["type"], "welcome");
+    a.membership.say("hi", Some("x"));
+    let message = next(&mut a.outbox);
+    assert_eq!((&message["seq"], &message["id"]), (&1.into(), &"x".into()));
+    assert_eq!(
+        next(&mut a.outbox),
+        serde_json::json!({"type": "ack", "id": "x", "seq": 1})
+    );
+    a.membership.say("hi", Some("x"));
+    assert_eq!(next(&mut a.outbox)["type"], "ack", "only the ack");
+    assert!(empty(&mut a.outbox));
+    assert_eq!(m.chat_deduplicated.load(Relaxed), 1);
+    a.membership.leave(&rooms);
+    assert_eq!(rooms.len(), 1, "kept for its history");
+    rooms.reap(std::time::Instant::now());
+    assert_eq!(rooms.len(), 1, "not expired yet");
+    rooms.reap(std::time::Instant::now() + Limits::default().ttl);
+    assert_eq!(rooms.len(), 0, "reaped once its history expired");
+    assert_eq!(m.chat_rooms.load(Relaxed), 0);
+}
