@@ -1,6 +1,7 @@
 //! A room's history: its numbered `message` events, kept so that a member
 //! who lost its connection catches up exactly, and so that a send repeated
-//! with the same `id` is recognised (`docs/chat.md`, "History and resume").
+//! with the same `id` is recognised (`docs/server-interface.md` §4.6; the
+//! choices it leaves open are in `docs/chat.md`, "History and resume").
 //!
 //! ```text
 //!  say ──► seq = last + 1 ──► frame (with seq, id) ──► fan-out

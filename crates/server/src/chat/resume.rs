@@ -1,5 +1,6 @@
 //! What a joiner asks of the history, from the query of
-//! `/chat/{room}?since=S&epoch=E&backlog=K`. Checked before the upgrade, so
+//! `/chat/{room}?since=S&epoch=E&backlog=K` (`docs/server-interface.md`
+//! §4.6). Checked before the upgrade, so
 //! that a malformed value is a plain HTTP 400 with its reason instead of a
 //! WebSocket that then behaves in some surprising way.
 
