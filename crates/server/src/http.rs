@@ -48,6 +48,15 @@ pub(crate) fn metrics(text: &str) -> Vec<u8> {
     )
 }
 
+/// A request refused before its upgrade, with the reason.
+pub(crate) fn bad_request(why: &str) -> Vec<u8> {
+    ws_handshake::http_response(
+        400,
+        &[("Content-Type", "text/plain; charset=utf-8")],
+        format!("{why}\n").as_bytes(),
+    )
+}
+
 /// Any other plain HTTP request.
 pub(crate) fn not_found() -> Vec<u8> {
     ws_handshake::http_response(

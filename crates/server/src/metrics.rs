@@ -40,6 +40,15 @@ pub struct Metrics {
     pub chat_slow_consumers: AtomicU64,
     /// Chat messages refused by the rate limit.
     pub chat_rate_limited: AtomicU64,
+    /// Joins with `since` whose every missed message was replayed.
+    pub chat_resumes_recovered: AtomicU64,
+    /// Joins with `since` that got `recovered: false` (and the backlog).
+    pub chat_resumes_unrecovered: AtomicU64,
+    /// History messages sent to joiners (backlog and replays).
+    pub chat_backlog_sent: AtomicU64,
+    /// Room messages whose `id` was already placed: acknowledged, not
+    /// delivered again.
+    pub chat_deduplicated: AtomicU64,
     /// Whether `--redis` is configured (the `ws_redis_*` lines are shown).
     pub redis_configured: std::sync::atomic::AtomicBool,
     /// 1 while Redis is usable (subscribed, and the last command worked).
@@ -194,6 +203,18 @@ impl Metrics {
             "Chat messages refused by the rate limit.",
             self.chat_rate_limited.load(Relaxed),
         );
+        metric(
+            "ws_chat_backlog_messages_total",
+            "counter",
+            "History messages sent to joiners (backlog and resumes).",
+            self.chat_backlog_sent.load(Relaxed),
+        );
+        metric(
+            "ws_chat_deduplicated_total",
+            "counter",
+            "Room messages with an id already placed: acknowledged, not delivered again.",
+            self.chat_deduplicated.load(Relaxed),
+        );
         if self.redis_configured.load(Relaxed) {
             metric(
                 "ws_redis_up",
@@ -230,6 +251,18 @@ impl Metrics {
                 "counter",
                 "Leaves received for members of nodes that stopped refreshing their presence.",
                 self.redis_reaped.load(Relaxed),
+            );
+        }
+        out.push_str("# HELP ws_chat_resumes_total Chat joins with `since`, by whether every missed message was replayed.\n");
+        out.push_str("# TYPE ws_chat_resumes_total counter\n");
+        for (recovered, counter) in [
+            ("true", &self.chat_resumes_recovered),
+            ("false", &self.chat_resumes_unrecovered),
+        ] {
+            let _ = writeln!(
+                out,
+                "ws_chat_resumes_total{{recovered=\"{recovered}\"}} {}",
+                counter.load(Relaxed)
             );
         }
         out.push_str("# HELP ws_closes_total Closed WebSockets by close code (1006: without a Close frame).\n");

@@ -52,6 +52,17 @@ pub struct Options {
     /// (within about 4/3 of this).
     #[arg(long, default_value_t = 10, value_name = "SECS", value_parser = clap::value_parser!(u64).range(1..))]
     pub redis_presence_ttl: u64,
+    /// Room messages kept per room, for resumes, backlogs and `id`
+    /// deduplication (0: no history, no resume).
+    #[arg(long, default_value_t = 1000, value_name = "N")]
+    pub history: usize,
+    /// A kept room message older than this many seconds is forgotten.
+    #[arg(long, default_value_t = 3600, value_name = "SECS", value_parser = clap::value_parser!(u64).range(1..))]
+    pub history_ttl: u64,
+    /// Bytes of encoded messages a room's history keeps at most (the
+    /// oldest go first).
+    #[arg(long, default_value_t = 8 << 20, value_name = "BYTES")]
+    pub history_bytes: usize,
     /// Decline permessage-deflate (RFC 7692), which is otherwise accepted
     /// when a client offers it (every browser does).
     #[arg(long)]

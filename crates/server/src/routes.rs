@@ -39,6 +39,17 @@ where
     let path = request.path().to_owned();
     if let Some(room) = chat::room_of(&path) {
         let name = chat::name_of(request.query());
+        let resume = match chat::resume_of(request.query()) {
+            Ok(resume) => resume,
+            Err(why) => {
+                shared
+                    .metrics
+                    .rejected_upgrades
+                    .fetch_add(1, Ordering::Relaxed);
+                respond(stream, &http::bad_request(&why)).await;
+                return;
+            }
+        };
         let Some(ws) = Box::pin(gate.upgrade(stream, &request, leftover, peer)).await else {
             return;
         };
@@ -46,7 +57,7 @@ where
         let session = gate.open(peer, &path);
         let code = shared
             .chat
-            .serve(ws, room, name.as_deref(), &shared.shutdown)
+            .serve(ws, room, name.as_deref(), &resume, &shared.shutdown)
             .await;
         session.close(code);
         return;

@@ -60,6 +60,11 @@ impl Server {
             &chat::Config {
                 redis: options.redis.clone(),
                 presence_ttl: Duration::from_secs(options.redis_presence_ttl),
+                history: chat::HistoryLimits {
+                    count: options.history,
+                    ttl: Duration::from_secs(options.history_ttl),
+                    bytes: options.history_bytes,
+                },
             },
             Arc::clone(&metrics),
         )

@@ -23,9 +23,11 @@ use ws_tokio::{CloseCode, MaybeTlsStream, Message};
 async fn welcome_is_first_and_lists_everyone_including_you() {
     let server = Server::start(&[]);
     let (_ann, welcome) = join(&server, "lobby", Some("ann")).await;
+    let epoch = welcome["epoch"].as_str().expect("an epoch").to_owned();
     assert_eq!(
         welcome,
-        json!({"type": "welcome", "room": "lobby", "name": "ann", "users": ["ann"]})
+        json!({"type": "welcome", "room": "lobby", "name": "ann", "users": ["ann"],
+               "epoch": epoch, "seq": 0, "recovered": false})
     );
     let (_bob, welcome) = join(&server, "lobby", Some("bob")).await;
     assert_eq!(welcome["room"], "lobby");
@@ -137,7 +139,8 @@ async fn messages_reach_every_member_including_the_sender() {
             u128::from(ts) + 60_000 > before,
             "ts is ms since the epoch: {ts}"
         );
-        assert_eq!(message.as_object().unwrap().len(), 5, "{message}");
+        assert_eq!(message["seq"], 1, "the room's first message");
+        assert_eq!(message.as_object().unwrap().len(), 6, "{message}");
     }
     // Not in another room: cy's next event is her own message.
     say(&mut elsewhere, "me").await;

@@ -9,112 +9,14 @@
 mod common;
 
 use std::net::TcpListener;
-use std::process::{Child, Command, Stdio};
+use std::process::Command;
 use std::time::{Duration, Instant};
 
 use common::Server;
 use common::chat::{Ws, join, next, send, users};
 use common::logs::Logged;
+use common::redis::{PATIENCE, Redis, TTL_SECS, node, wait_health};
 use serde_json::json;
-
-/// Every wait: generous, only there so that a bug fails instead of hanging.
-const PATIENCE: Duration = Duration::from_secs(20);
-
-/// The presence TTL given to the nodes (`--redis-presence-ttl`).
-const TTL_SECS: u64 = 2;
-
-/// A `redis-server` child process on 127.0.0.1, killed on drop.
-struct Redis {
-    child: Option<Child>,
-    port: u16,
-}
-
-impl Redis {
-    /// Starts `redis-server` on a free port, or returns `None` (after
-    /// saying why) when it is not installed and this is not CI.
-    fn start() -> Option<Self> {
-        let installed = Command::new("redis-server")
-            .arg("--version")
-            .stdout(Stdio::null())
-            .status()
-            .is_ok_and(|s| s.success());
-        if !installed {
-            assert!(
-                std::env::var("CI").as_deref() != Ok("true"),
-                "redis-server is missing, and CI=true: .ci/run should have installed it"
-            );
-            eprintln!("SKIPPED: redis-server is not installed (apt-get install redis-server)");
-            return None;
-        }
-        let port = TcpListener::bind("127.0.0.1:0")
-            .and_then(|l| l.local_addr())
-            .expect("a free port")
-            .port();
-        let mut redis = Self { child: None, port };
-        redis.restart();
-        Some(redis)
-    }
-
-    fn url(&self) -> String {
-        format!("redis://127.0.0.1:{}/0", self.port)
-    }
-
-    /// (Re)starts the server on the same port and waits until it answers.
-    fn restart(&mut self) {
-        let child = Command::new("redis-server")
-            .args(["--port", &self.port.to_string()])
-            .args(["--bind", "127.0.0.1", "--save", "", "--appendonly", "no"])
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .spawn()
-            .expect("start redis-server");
-        self.child = Some(child);
-        let deadline = Instant::now() + PATIENCE;
-        while std::net::TcpStream::connect(("127.0.0.1", self.port)).is_err() {
-            assert!(Instant::now() < deadline, "redis-server did not start");
-            std::thread::sleep(Duration::from_millis(20));
-        }
-    }
-
-    /// Kills the server (SIGKILL): everything in it is lost.
-    fn kill(&mut self) {
-        if let Some(mut child) = self.child.take() {
-            let _ = child.kill();
-            let _ = child.wait();
-        }
-    }
-}
-
-impl Drop for Redis {
-    fn drop(&mut self) {
-        self.kill();
-    }
-}
-
-/// A node with `--redis`, once its `/healthz` says `ok`.
-fn node(redis: &Redis) -> Server {
-    let ttl = TTL_SECS.to_string();
-    let server = Server::start(&["--redis", &redis.url(), "--redis-presence-ttl", &ttl]);
-    wait_health(&server, "ok");
-    server
-}
-
-/// Polls `/healthz` until its body is `body` (always with 200).
-fn wait_health(server: &Server, body: &str) {
-    let deadline = Instant::now() + PATIENCE;
-    loop {
-        let (status, text) = server.get("/healthz");
-        assert_eq!(status, 200, "{text}");
-        if text.ends_with(&format!("\r\n\r\n{body}")) {
-            return;
-        }
-        assert!(
-            Instant::now() < deadline,
-            "/healthz never said {body:?}: {text}"
-        );
-        std::thread::sleep(Duration::from_millis(50));
-    }
-}
 
 /// Nothing arrives within `wait`.
 async fn quiet(ws: &mut Ws, wait: Duration) {
@@ -135,7 +37,7 @@ fn metric(server: &Server, name: &str) -> u64 {
 #[tokio::test]
 async fn two_nodes_share_members_messages_and_directs() {
     let Some(redis) = Redis::start() else { return };
-    let (a, b) = (node(&redis), node(&redis));
+    let (a, b) = (node(&redis, &[]), node(&redis, &[]));
     let (mut ann, welcome) = join(&a, "lobby", Some("ann")).await;
     assert_eq!(users(&welcome), ["ann"]);
     let (mut bob, welcome) = join(&b, "lobby", Some("bob")).await;
@@ -209,7 +111,7 @@ async fn two_nodes_share_members_messages_and_directs() {
 #[tokio::test]
 async fn one_order_per_room_on_every_node() {
     let Some(redis) = Redis::start() else { return };
-    let (a, b) = (node(&redis), node(&redis));
+    let (a, b) = (node(&redis, &[]), node(&redis, &[]));
     let mut members = Vec::new();
     for (i, server) in [&a, &b, &a, &b].into_iter().enumerate() {
         members.push(join(server, "race", Some(&format!("m{i}"))).await.0);
@@ -268,8 +170,8 @@ async fn one_order_per_room_on_every_node() {
 #[tokio::test]
 async fn members_of_a_killed_node_leave_within_the_ttl() {
     let Some(redis) = Redis::start() else { return };
-    let a = node(&redis);
-    let mut b = node(&redis);
+    let a = node(&redis, &[]);
+    let mut b = node(&redis, &[]);
     let (mut ann, _) = join(&a, "r", Some("ann")).await;
     let (_carl, _) = join(&b, "r", Some("carl")).await;
     let (_dora, _) = join(&b, "r", Some("dora")).await;
@@ -306,7 +208,7 @@ async fn redis_restart_degrades_then_delivery_resumes() {
     let Some(mut redis) = Redis::start() else {
         return;
     };
-    let (a, b) = (node(&redis), node(&redis));
+    let (a, b) = (node(&redis, &[]), node(&redis, &[]));
     let (mut ann, _) = join(&a, "r", Some("ann")).await;
     let (mut bob, _) = join(&b, "r", Some("bob")).await;
     assert_eq!(next(&mut ann).await["name"], "bob");
@@ -388,7 +290,7 @@ fn the_log_says_when_redis_is_away_lost_and_back() {
     };
     redis.kill();
     let url = redis.url();
-    let addr = format!("127.0.0.1:{}", redis.port);
+    let addr = format!("127.0.0.1:{}", redis.port());
     let patience = PATIENCE;
     let mut server = Logged::start(&["--listen", "127.0.0.1:0", "--redis", &url]);
     let away = server.wait_for("redis unreachable", patience);

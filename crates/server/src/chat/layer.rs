@@ -12,16 +12,18 @@
 
 use std::io;
 use std::sync::Arc;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use tokio::io::{AsyncRead, AsyncWrite};
 use tokio::task::JoinHandle;
 use ws_tokio::{CloseCode, WebSocket};
 
+use super::history::Limits;
 use super::local::Local;
 use super::protocol::Refusal;
 use super::redis::RedisLayer;
 use super::registry::Rooms;
+use super::resume::Resume;
 use super::room::{Joined, Membership};
 use super::session;
 use crate::metrics::Metrics;
@@ -33,11 +35,13 @@ pub(crate) trait ChannelLayer: Sync {
     fn rooms(&self) -> &Rooms;
 
     /// Joins `room` as `requested` (made unique) or `guest-N`: the outbox
-    /// starts with `welcome`, the others get `join`.
-    async fn join(&self, room: &str, requested: Option<&str>) -> Joined;
+    /// starts with `welcome` and the history `resume` asks for, the others
+    /// get `join`.
+    async fn join(&self, room: &str, requested: Option<&str>, resume: &Resume) -> Joined;
 
-    /// A room message, to every member (this one too).
-    async fn say(&self, membership: &Membership, text: &str);
+    /// A room message, to every member (this one too), numbered and kept;
+    /// with an `id`, acknowledged, and not delivered twice.
+    async fn say(&self, membership: &Membership, text: &str, id: Option<&str>);
 
     /// A direct message to `to` and its copy back.
     ///
@@ -59,6 +63,8 @@ pub(crate) struct Config {
     pub(crate) redis: Option<String>,
     /// `--redis-presence-ttl`: how long a silent node counts as alive.
     pub(crate) presence_ttl: Duration,
+    /// `--history`, `--history-ttl`, `--history-bytes`.
+    pub(crate) history: Limits,
 }
 
 /// The chat of this server: its rooms and where their events go.
@@ -69,7 +75,7 @@ pub(crate) struct Chat {
 
 #[derive(Debug)]
 enum Layer {
-    Local(Local),
+    Local(Arc<Local>),
     Redis(Arc<RedisLayer>),
 }
 
@@ -80,9 +86,9 @@ impl Chat {
     /// `config.redis` is not a Redis URL. (Redis itself need not be up.)
     pub(crate) fn new(config: &Config, metrics: Arc<Metrics>) -> io::Result<Self> {
         let layer = match &config.redis {
-            None => Layer::Local(Local::new(metrics)),
+            None => Layer::Local(Arc::new(Local::new(metrics, config.history))),
             Some(url) => {
-                let layer = RedisLayer::new(url, config.presence_ttl, metrics)
+                let layer = RedisLayer::new(url, config.presence_ttl, metrics, config.history)
                     .map_err(|e| io::Error::new(io::ErrorKind::InvalidInput, e.to_string()))?;
                 Layer::Redis(Arc::new(layer))
             }
@@ -95,12 +101,17 @@ impl Chat {
         matches!(&self.layer, Layer::Redis(layer) if !layer.is_up())
     }
 
-    /// Starts the layer's background tasks (with `--redis`), to be aborted
-    /// when the server stops.
+    /// Starts the layer's background tasks (the reaper of expired rooms;
+    /// with `--redis`, the subscription and presence), to be aborted when
+    /// the server stops.
     pub(crate) fn spawn(&self) -> Vec<JoinHandle<()>> {
         match &self.layer {
-            Layer::Local(_) => Vec::new(),
-            Layer::Redis(layer) => layer.spawn(),
+            Layer::Local(local) => vec![tokio::spawn(reap(Arc::clone(local)))],
+            Layer::Redis(layer) => {
+                let mut tasks = layer.spawn();
+                tasks.push(tokio::spawn(reap(Arc::clone(layer))));
+                tasks
+            }
         }
     }
 
@@ -111,17 +122,34 @@ impl Chat {
         ws: WebSocket<S>,
         room: &str,
         requested: Option<&str>,
+        resume: &Resume,
         shutdown: &Shutdown,
     ) -> CloseCode
     where
         S: AsyncRead + AsyncWrite + Unpin + Send + 'static,
     {
+        let join = session::Join {
+            room,
+            requested,
+            resume,
+        };
         match &self.layer {
-            Layer::Local(local) => session::serve(ws, room, requested, local, shutdown).await,
+            Layer::Local(local) => session::serve(ws, join, &**local, shutdown).await,
             // Boxed: the single-node path keeps its small futures.
-            Layer::Redis(layer) => {
-                Box::pin(session::serve(ws, room, requested, &**layer, shutdown)).await
-            }
+            Layer::Redis(layer) => Box::pin(session::serve(ws, join, &**layer, shutdown)).await,
         }
+    }
+}
+
+/// Every so often (a quarter of `--history-ttl`, between 1 s and a
+/// minute), forgets expired history and removes the rooms nothing keeps.
+async fn reap<L: ChannelLayer>(layer: Arc<L>) {
+    let ttl = layer.rooms().limits().ttl;
+    let every = (ttl / 4).clamp(Duration::from_secs(1), Duration::from_secs(60));
+    let mut ticks = tokio::time::interval(every);
+    ticks.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    loop {
+        ticks.tick().await;
+        layer.rooms().reap(Instant::now());
     }
 }

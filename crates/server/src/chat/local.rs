@@ -3,9 +3,11 @@
 
 use std::sync::Arc;
 
+use super::history::Limits;
 use super::layer::ChannelLayer;
 use super::protocol::Refusal;
 use super::registry::Rooms;
+use super::resume::Resume;
 use super::room::{Joined, Membership};
 use crate::metrics::Metrics;
 
@@ -16,10 +18,10 @@ pub(crate) struct Local {
 }
 
 impl Local {
-    /// Empty rooms counting in `metrics`.
-    pub(crate) fn new(metrics: Arc<Metrics>) -> Self {
+    /// Empty rooms counting in `metrics`, keeping history within `limits`.
+    pub(crate) fn new(metrics: Arc<Metrics>, limits: Limits) -> Self {
         Self {
-            rooms: Rooms::new(metrics, None),
+            rooms: Rooms::new(metrics, None, limits),
         }
     }
 }
@@ -29,12 +31,12 @@ impl ChannelLayer for Local {
         &self.rooms
     }
 
-    async fn join(&self, room: &str, requested: Option<&str>) -> Joined {
-        self.rooms.join(room, requested)
+    async fn join(&self, room: &str, requested: Option<&str>, resume: &Resume) -> Joined {
+        self.rooms.join(room, requested, resume)
     }
 
-    async fn say(&self, membership: &Membership, text: &str) {
-        membership.say(text);
+    async fn say(&self, membership: &Membership, text: &str, id: Option<&str>) {
+        membership.say(text, id);
     }
 
     async fn direct(&self, membership: &Membership, to: &str, text: &str) -> Result<(), Refusal> {

@@ -24,6 +24,8 @@
 //! | `names` | room names from the path, member names from the query, `-2`, `-3`, … |
 //! | `registry` | every room by name; joins |
 //! | `room` | one room's members behind its lock; a member's commands there |
+//! | `history` | a room's numbered messages: resume, backlog, `id`s seen |
+//! | `resume` | `since`, `epoch`, `backlog` from the query, checked before the upgrade |
 //! | `fanout` | the fan-out policy: offer to each recipient, drop the slow ones |
 //! | `queue` | a member's outbound queue, bounded in frames and bytes |
 //! | `remote` | `--redis`: events in Redis's order, joiners waiting for theirs |
@@ -33,6 +35,7 @@
 //! `shutdown` of the crate, passed in.
 
 mod fanout;
+mod history;
 mod layer;
 mod local;
 mod names;
@@ -42,10 +45,13 @@ mod ratelimit;
 mod redis;
 mod registry;
 mod remote;
+mod resume;
 mod room;
 mod session;
 #[cfg(test)]
 mod tests;
 
+pub(crate) use history::Limits as HistoryLimits;
 pub(crate) use layer::{Chat, Config};
 pub(crate) use names::{name_of, room_of};
+pub(crate) use resume::resume_of;

@@ -6,6 +6,7 @@
 //! a frame that finds it full makes the member a slow consumer (see
 //! `fanout`).
 
+use std::collections::VecDeque;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering::Relaxed};
 
@@ -30,8 +31,17 @@ pub(crate) const QUEUE_BYTES: usize = 512 << 10;
 // ANCHOR_END: queue_capacity
 
 /// The receiving end of a member's outbound queue, drained by its writer.
+///
+/// A joiner's `welcome` and backlog come first, from `first`: they were
+/// taken from the room's history under the room's lock, in the same step
+/// that made the joiner a member, so the queue holds exactly what came
+/// after them. They are not in the bounded queue: a resume of a whole
+/// history (bounded by the history's limits) would not fit there, and
+/// must not make the joiner a slow consumer. The member's own writer
+/// sends them, so a long replay costs the room nothing.
 #[derive(Debug)]
 pub(crate) struct Outbox {
+    first: VecDeque<Utf8Bytes>,
     frames: mpsc::Receiver<Utf8Bytes>,
     bytes: Arc<AtomicUsize>,
 }
@@ -39,6 +49,9 @@ pub(crate) struct Outbox {
 impl Outbox {
     /// The next frame; `None` once the room dropped the sending end.
     pub(crate) async fn recv(&mut self) -> Option<Utf8Bytes> {
+        if let Some(frame) = self.first.pop_front() {
+            return Some(frame);
+        }
         let frame = self.frames.recv().await?;
         self.bytes.fetch_sub(frame.len(), Relaxed);
         Some(frame)
@@ -46,9 +59,18 @@ impl Outbox {
 
     /// The next frame if one is queued.
     pub(crate) fn try_recv(&mut self) -> Option<Utf8Bytes> {
+        if let Some(frame) = self.first.pop_front() {
+            return Some(frame);
+        }
         let frame = self.frames.try_recv().ok()?;
         self.bytes.fetch_sub(frame.len(), Relaxed);
         Some(frame)
+    }
+
+    /// Puts `frames` before everything queued (a joiner's `welcome` and
+    /// backlog).
+    pub(crate) fn put_first(&mut self, frames: impl IntoIterator<Item = Utf8Bytes>) {
+        self.first.extend(frames);
     }
 }
 
@@ -78,6 +100,7 @@ pub(crate) fn queue() -> (Inbox, Outbox) {
         bytes: Arc::clone(&bytes),
     };
     let outbox = Outbox {
+        first: VecDeque::new(),
         frames: receiver,
         bytes,
     };

@@ -7,13 +7,16 @@
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicU64, Ordering::Relaxed};
 use std::sync::{Arc, Mutex};
+use std::time::Instant;
 
 use tokio::sync::Notify;
 
 use super::fanout::{Recipients, Relay};
+use super::history::{DEFAULT_BACKLOG, History, Limits};
 use super::names::unique_name;
 use super::protocol::Event;
 use super::queue::{Outbox, queue};
+use super::resume::Resume;
 use super::room::{Context, Joined, Locked, Membership, Room, Seat, lock};
 use crate::metrics::Metrics;
 
@@ -55,14 +58,19 @@ pub(crate) struct LocalMember {
 }
 
 impl Rooms {
-    /// An empty registry counting in `metrics`; with `--redis`, `relay`
-    /// takes the `leave`s of slow consumers.
-    pub(crate) fn new(metrics: Arc<Metrics>, relay: Option<Relay>) -> Self {
+    /// An empty registry counting in `metrics`, whose rooms keep history
+    /// within `limits`; with `--redis`, `relay` takes the `leave`s of slow
+    /// consumers.
+    pub(crate) fn new(metrics: Arc<Metrics>, relay: Option<Relay>, limits: Limits) -> Self {
         Self {
             rooms: Mutex::default(),
             guests: AtomicU64::new(0),
             ids: AtomicU64::new(0),
-            context: Arc::new(Context { metrics, relay }),
+            context: Arc::new(Context {
+                metrics,
+                relay,
+                limits,
+            }),
         }
     }
 
@@ -71,12 +79,18 @@ impl Rooms {
         &self.context.metrics
     }
 
+    /// How much history each room keeps.
+    pub(crate) fn limits(&self) -> &Limits {
+        &self.context.limits
+    }
+
     /// Joins `room` (creating it) under `requested` or, if that is `None`, a
     /// `guest-N` name, made unique in the room with `-2`, `-3`, …. The
-    /// outbox starts with `welcome`; the other members get `join`.
-    pub(crate) fn join(&self, room: &str, requested: Option<&str>) -> Joined {
+    /// outbox starts with `welcome` and the history `resume` asks for;
+    /// the other members get `join`.
+    pub(crate) fn join(&self, room: &str, requested: Option<&str>, resume: &Resume) -> Joined {
         let base = self.base_name(requested);
-        self.join_as(room, &base)
+        self.join_as(room, &base, resume)
     }
 
     /// `requested`, or the next `guest-N`.
@@ -104,13 +118,34 @@ impl Rooms {
         (seat, side)
     }
 
-    /// Joins `room` under `base`, made unique in the room.
-    pub(crate) fn join_as(&self, room: &str, base: &str) -> Joined {
-        let (seat, SessionSide { outbox, kicked }) = self.seat();
+    // ANCHOR: join_as
+    /// Joins `room` under `base`, made unique in the room. The backlog is
+    /// taken in the same locked step that admits the member, so every
+    /// later message reaches its queue and none before it does: the seam
+    /// between the replay and the live traffic has no gap and no repeat.
+    pub(crate) fn join_as(&self, room: &str, base: &str, resume: &Resume) -> Joined {
+        let (seat, SessionSide { mut outbox, kicked }) = self.seat();
         let id = seat.id;
         self.with_live_room(room, |room, mut locked| {
             let name = unique_name(&locked.state.members, base);
-            seat.welcome(room, &name, locked.users());
+            let limits = room.limits();
+            locked.state.history.trim(Instant::now(), limits);
+            if locked.is_idle() {
+                // Emptied, and its history expired: a new numbering, as if
+                // the reaper had already removed it.
+                locked.state.history = History::default();
+            }
+            let backlog = resume.backlog.map_or(DEFAULT_BACKLOG, |k| {
+                usize::try_from(k).unwrap_or(usize::MAX)
+            });
+            let catch_up =
+                locked
+                    .state
+                    .history
+                    .catch_up(resume.point(), backlog.min(limits.count), limits);
+            self.count_catch_up(resume, catch_up.recovered, catch_up.frames.len());
+            let welcome = locked.welcome(&name, locked.users(), catch_up.recovered);
+            outbox.put_first(std::iter::once(welcome).chain(catch_up.frames));
             let join = Event::Join {
                 room: room.name(),
                 name: &name,
@@ -130,6 +165,39 @@ impl Rooms {
                 kicked,
             }
         })
+    }
+    // ANCHOR_END: join_as
+
+    /// Counts a join's resume (if it was one) and its backlog.
+    pub(crate) fn count_catch_up(&self, resume: &Resume, recovered: bool, backlog: usize) {
+        let metrics = self.metrics();
+        if resume.since.is_some() {
+            let outcome = if recovered {
+                &metrics.chat_resumes_recovered
+            } else {
+                &metrics.chat_resumes_unrecovered
+            };
+            outcome.fetch_add(1, Relaxed);
+        }
+        metrics.chat_backlog_sent.fetch_add(backlog as u64, Relaxed);
+    }
+
+    /// Forgets what the rooms' histories hold past their age, and removes
+    /// the rooms that nothing keeps any more (no member, no history): a
+    /// room recreated after that starts a new numbering, with a new epoch.
+    pub(crate) fn reap(&self, now: Instant) {
+        for room in self.all() {
+            let mut locked = room.lock();
+            locked.state.history.trim(now, room.limits());
+            let idle = locked.is_idle() && !locked.state.closed;
+            if idle {
+                locked.state.closed = true;
+            }
+            drop(locked);
+            if idle {
+                self.forget(&room);
+            }
+        }
     }
 
     /// The room called `room`, made if need be.

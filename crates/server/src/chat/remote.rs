@@ -12,9 +12,11 @@ use tokio::sync::Notify;
 use ws_tokio::Utf8Bytes;
 
 use super::fanout::Recipients;
+use super::history::CatchUp;
 use super::names::unique_name;
 use super::queue::{Outbox, QUEUE_CAPACITY};
 use super::registry::{Rooms, SessionSide};
+use super::resume::Resume;
 use super::room::{Joined, Membership, Room, Seat};
 
 /// An event that came through Redis: its place in the room's order, who
@@ -65,6 +67,15 @@ impl PendingJoin {
     }
 }
 
+/// With `--redis`: where a room's numbering stood when a member joined,
+/// and the history it gets (read from Redis with its `join`).
+#[derive(Debug)]
+pub(crate) struct Numbered {
+    pub(crate) epoch: String,
+    pub(crate) last: u64,
+    pub(crate) catch_up: CatchUp,
+}
+
 /// A pending joiner's place in the room: the events it must not miss.
 #[derive(Debug)]
 pub(crate) struct Waiting {
@@ -97,19 +108,21 @@ impl Rooms {
 
     /// Makes a pending joiner a member called `name`, whose `join` had
     /// sequence number `since`, with `others` (in join order) already in
-    /// the room: it gets `welcome`, then the events after its `join`.
-    /// (The others get that `join` from Redis.)
+    /// the room: it gets `welcome`, the history read with its `join`
+    /// (`history`), then the events after its `join`. (The others get
+    /// that `join` from Redis.)
     pub(crate) fn activate(
         &self,
         pending: PendingJoin,
         name: &str,
         since: u64,
         others: &[&str],
+        history: &Numbered,
     ) -> Joined {
         let PendingJoin {
             room,
             id,
-            outbox,
+            mut outbox,
             kicked,
         } = pending;
         let mut locked = room.lock();
@@ -121,7 +134,10 @@ impl Rooms {
         let name = unique_name(&locked.state.members, name);
         let mut users = others.to_vec();
         users.retain(|u| *u != &*name);
-        seat.welcome(&room, &name, users);
+        let numbering = (history.epoch.as_str(), history.last);
+        let welcome = locked.welcome_at(&name, users, numbering, history.catch_up.recovered);
+        let frames = history.catch_up.frames.iter().cloned();
+        outbox.put_first(std::iter::once(welcome).chain(frames));
         locked.admit(Arc::clone(&name), seat, since);
         // The events it waited for, to it alone: the others had them.
         for event in &events {
@@ -139,9 +155,9 @@ impl Rooms {
 
     /// Gives up on a pending join (Redis failed): joins locally instead,
     /// as `base` made unique among this node's members.
-    pub(crate) fn cancel(&self, pending: PendingJoin, base: &str) -> Joined {
+    pub(crate) fn cancel(&self, pending: PendingJoin, base: &str, resume: &Resume) -> Joined {
         pending.room.lock().state.pending.remove(&pending.id);
-        self.join_as(pending.room.name(), base)
+        self.join_as(pending.room.name(), base, resume)
     }
     // ANCHOR_END: join_pending
 

@@ -19,11 +19,13 @@
 use std::collections::HashMap;
 use std::sync::atomic::Ordering::Relaxed;
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
+use std::time::Instant;
 
 use tokio::sync::Notify;
 use ws_tokio::Utf8Bytes;
 
 use super::fanout::{Recipients, Relay};
+use super::history::{History, Limits};
 use super::protocol::{Event, Refusal, now_ms};
 use super::queue::{Inbox, Outbox};
 use super::registry::Rooms;
@@ -36,6 +38,8 @@ use crate::metrics::Metrics;
 pub(crate) struct Context {
     pub(crate) metrics: Arc<Metrics>,
     pub(crate) relay: Option<Relay>,
+    /// How much history each room keeps.
+    pub(crate) limits: Limits,
 }
 
 /// One room.
@@ -57,6 +61,8 @@ pub(crate) struct State {
     pub(crate) closed: bool,
     /// With `--redis`: joiners waiting for their `join`'s sequence number.
     pub(crate) pending: HashMap<u64, Waiting>,
+    /// The numbered `message`s: kept while the room lives, even empty.
+    pub(crate) history: History,
 }
 
 /// A member of this node in a room.
@@ -82,21 +88,6 @@ pub(crate) struct Seat {
     pub(crate) id: u64,
     pub(crate) inbox: Inbox,
     pub(crate) kick: Arc<Notify>,
-}
-
-impl Seat {
-    /// Queues the `welcome` for `name`, listing `others` (in join order)
-    /// and then `name`. The queue is new: it has room for it.
-    pub(crate) fn welcome<'a>(&self, room: &Room, name: &'a str, mut others: Vec<&'a str>) {
-        others.push(name);
-        let welcome = Event::Welcome {
-            room: room.name(),
-            name,
-            users: others,
-        }
-        .encode();
-        self.inbox.offer(&welcome, room.metrics());
-    }
 }
 
 /// A room with its lock held: everything that reads or changes members.
@@ -128,6 +119,11 @@ impl Room {
         &self.context.metrics
     }
 
+    /// How much history the room keeps.
+    pub(crate) fn limits(&self) -> &Limits {
+        &self.context.limits
+    }
+
     /// With `--redis`: where slow consumers' `leave`s go.
     pub(crate) fn relay(&self) -> Option<&Relay> {
         self.context.relay.as_ref()
@@ -146,6 +142,46 @@ impl Locked<'_> {
     /// Whether member `id` is in the room as `name`.
     pub(crate) fn is_member(&self, name: &str, id: u64) -> bool {
         self.state.members.get(name).is_some_and(|m| m.id == id)
+    }
+
+    /// The `welcome` for `name`, listing `others` (in join order) and then
+    /// `name`, with where the room's numbering stands.
+    pub(crate) fn welcome<'a>(
+        &'a self,
+        name: &'a str,
+        others: Vec<&'a str>,
+        recovered: bool,
+    ) -> Utf8Bytes {
+        let history = &self.state.history;
+        self.welcome_at(name, others, (history.epoch(), history.last()), recovered)
+    }
+
+    /// The `welcome` for `name` with a numbering (epoch, last seq) kept
+    /// elsewhere (with `--redis`, in Redis).
+    pub(crate) fn welcome_at<'a>(
+        &'a self,
+        name: &'a str,
+        mut others: Vec<&'a str>,
+        (epoch, seq): (&'a str, u64),
+        recovered: bool,
+    ) -> Utf8Bytes {
+        others.push(name);
+        Event::Welcome {
+            room: self.room.name(),
+            name,
+            users: others,
+            epoch,
+            seq,
+            recovered,
+        }
+        .encode()
+    }
+
+    /// Whether nothing keeps the room: no member, nobody joining, no
+    /// history. Such a room is closed and removed from the registry.
+    pub(crate) fn is_idle(&self) -> bool {
+        let state = &self.state;
+        state.members.is_empty() && state.pending.is_empty() && state.history.is_empty()
     }
 
     /// Names in join order.
@@ -242,20 +278,47 @@ impl Membership {
     }
 
     // ANCHOR: say
-    /// Sends a room message to every member, this one included.
-    pub(crate) fn say(&self, text: &str) {
+    /// Sends a room message to every member, this one included: numbered
+    /// and kept in the history, in the same step as its fan-out, so that
+    /// the history's order is the order every member saw. With an `id`,
+    /// the sender gets `ack`; an `id` the history still holds is not
+    /// delivered again, only acknowledged with its first `seq`.
+    pub(crate) fn say(&self, text: &str, id: Option<&str>) {
         let Some(mut room) = self.lock_if_current() else {
             return;
         };
-        let frame = Event::Message {
-            room: &self.room.name,
-            from: &self.name,
-            text,
-            ts: now_ms(),
+        let metrics = self.room.metrics();
+        let now = Instant::now();
+        // An `id` is recognised while its message is kept, not longer.
+        room.state.history.trim(now, self.room.limits());
+        if let Some(id) = id
+            && let Some(seq) = room.state.history.placed(id)
+        {
+            metrics.chat_deduplicated.fetch_add(1, Relaxed);
+            let ack = Event::Ack { id, seq }.encode();
+            room.fan_out(&ack, Recipients::Named(&[&self.name]));
+            return;
         }
-        .encode();
-        self.room.metrics().chat_messages.fetch_add(1, Relaxed);
+        let (seq, frame) = room
+            .state
+            .history
+            .append(id, now, self.room.limits(), |seq| {
+                Event::Message {
+                    room: &self.room.name,
+                    from: &self.name,
+                    text,
+                    ts: now_ms(),
+                    seq,
+                    id,
+                }
+                .encode()
+            });
+        metrics.chat_messages.fetch_add(1, Relaxed);
         room.fan_out(&frame, Recipients::All);
+        if let Some(id) = id {
+            let ack = Event::Ack { id, seq }.encode();
+            room.fan_out(&ack, Recipients::Named(&[&self.name]));
+        }
     }
     // ANCHOR_END: say
 
@@ -304,7 +367,8 @@ impl Membership {
     }
 
     /// Leaves the room (if the room has not dropped this member already):
-    /// the others get `leave`; the last one out removes the room.
+    /// the others get `leave`; the last one out removes the room, unless
+    /// it has history (then the reaper removes it once that has expired).
     pub(crate) fn leave(self, rooms: &Rooms) {
         self.leave_with(rooms, true);
     }
@@ -322,10 +386,9 @@ impl Membership {
         if current {
             room.remove(&self.name, announce);
         }
-        let state = &mut room.state;
-        let empty = state.members.is_empty() && state.pending.is_empty() && !state.closed;
+        let empty = room.is_idle() && !room.state.closed;
         if empty {
-            state.closed = true;
+            room.state.closed = true;
         }
         drop(room);
         if empty {

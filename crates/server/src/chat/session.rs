@@ -25,6 +25,7 @@ use super::layer::ChannelLayer;
 use super::protocol::{self, Command, ErrorCode, Refusal};
 use super::queue::Outbox;
 use super::ratelimit::{BURST, RATE, TokenBucket};
+use super::resume::Resume;
 use super::room::{Joined, Membership};
 use crate::close::{self, SHUTTING_DOWN, SLOW_CONSUMER};
 use crate::metrics::Metrics;
@@ -43,13 +44,20 @@ enum Ended {
     Failed,
 }
 
+/// What a connection asked to join: the room, the name, the history.
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct Join<'a> {
+    pub(crate) room: &'a str,
+    pub(crate) requested: Option<&'a str>,
+    pub(crate) resume: &'a Resume,
+}
+
 // ANCHOR: serve
 /// Serves one member of `room` until the connection ends; returns the close
 /// code it ended with (1006: without a Close frame).
 pub(crate) async fn serve<S, L>(
     ws: WebSocket<S>,
-    room: &str,
-    requested: Option<&str>,
+    join: Join<'_>,
     layer: &L,
     shutdown: &Shutdown,
 ) -> CloseCode
@@ -57,11 +65,16 @@ where
     S: AsyncRead + AsyncWrite + Unpin + Send + 'static,
     L: ChannelLayer,
 {
+    let Join {
+        room,
+        requested,
+        resume,
+    } = join;
     let Joined {
         membership,
         mut outbox,
         kicked,
-    } = layer.join(room, requested).await;
+    } = layer.join(room, requested, resume).await;
     debug!(room, name = membership.name(), "joined");
     ws.with_stream(limit_send_buffer);
     let (mut reader, mut writer) = ws.split();
@@ -154,7 +167,7 @@ where
             )),
         };
         match command {
-            Ok(Command::Message { text }) => layer.say(membership, &text).await,
+            Ok(Command::Message { text, id }) => layer.say(membership, &text, id.as_deref()).await,
             Ok(Command::Direct { to, text }) => {
                 if let Err(refusal) = layer.direct(membership, &to, &text).await {
                     membership.reply(&refusal.encode());

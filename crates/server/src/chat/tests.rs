@@ -6,17 +6,29 @@ use std::future::Future;
 use std::sync::Arc;
 use std::sync::atomic::Ordering::Relaxed;
 
+use super::history::Limits;
 use super::names::MAX_NAME_CHARS;
 use super::protocol::ErrorCode;
 use super::queue::{Outbox, QUEUE_BYTES, QUEUE_CAPACITY};
 use super::registry::Rooms;
+use super::resume::Resume;
 use crate::metrics::Metrics;
 
 /// A registry without Redis, and the counters it writes.
 fn rooms() -> (Rooms, Arc<Metrics>) {
     let metrics = Arc::new(Metrics::default());
-    (Rooms::new(Arc::clone(&metrics), None), metrics)
+    (
+        Rooms::new(Arc::clone(&metrics), None, Limits::default()),
+        metrics,
+    )
 }
+
+/// A join without `since`, with the default backlog.
+const FRESH: Resume = Resume {
+    since: None,
+    epoch: None,
+    backlog: None,
+};
 
 fn next(outbox: &mut Outbox) -> serde_json::Value {
     let frame = outbox.try_recv().expect("a queued frame");
@@ -30,19 +42,19 @@ fn empty(outbox: &mut Outbox) -> bool {
 #[test]
 fn names_are_unique_and_guests_numbered() {
     let (rooms, _) = rooms();
-    let a = rooms.join("r", Some("ann"));
-    let b = rooms.join("r", Some("ann"));
-    let c = rooms.join("r", Some("ann"));
-    let g = rooms.join("r", None);
-    let elsewhere = rooms.join("s", Some("ann"));
+    let a = rooms.join("r", Some("ann"), &FRESH);
+    let b = rooms.join("r", Some("ann"), &FRESH);
+    let c = rooms.join("r", Some("ann"), &FRESH);
+    let g = rooms.join("r", None, &FRESH);
+    let elsewhere = rooms.join("s", Some("ann"), &FRESH);
     assert_eq!(a.membership.name(), "ann");
     assert_eq!(b.membership.name(), "ann-2");
     assert_eq!(c.membership.name(), "ann-3");
     assert_eq!(g.membership.name(), "guest-1");
     assert_eq!(elsewhere.membership.name(), "ann");
     let long = "x".repeat(MAX_NAME_CHARS);
-    let l1 = rooms.join("r", Some(&long));
-    let l2 = rooms.join("r", Some(&long));
+    let l1 = rooms.join("r", Some(&long), &FRESH);
+    let l2 = rooms.join("r", Some(&long), &FRESH);
     assert_eq!(l1.membership.name(), long);
     assert_eq!(l2.membership.name().chars().count(), MAX_NAME_CHARS);
     assert!(l2.membership.name().ends_with("-2"));
@@ -51,11 +63,11 @@ fn names_are_unique_and_guests_numbered() {
 #[test]
 fn welcome_first_then_join_leave_to_the_others() {
     let (rooms, m) = rooms();
-    let mut a = rooms.join("r", Some("ann"));
+    let mut a = rooms.join("r", Some("ann"), &FRESH);
     let welcome = next(&mut a.outbox);
     assert_eq!(welcome["type"], "welcome");
     assert_eq!(welcome["users"], serde_json::json!(["ann"]));
-    let mut b = rooms.join("r", Some("bob"));
+    let mut b = rooms.join("r", Some("bob"), &FRESH);
     assert_eq!(
         next(&mut b.outbox)["users"],
         serde_json::json!(["ann", "bob"])
@@ -80,13 +92,13 @@ fn welcome_first_then_join_leave_to_the_others() {
 #[test]
 fn messages_and_directs() {
     let (rooms, _) = rooms();
-    let mut a = rooms.join("r", Some("ann"));
-    let mut b = rooms.join("r", Some("bob"));
-    let mut c = rooms.join("r", Some("cy"));
+    let mut a = rooms.join("r", Some("ann"), &FRESH);
+    let mut b = rooms.join("r", Some("bob"), &FRESH);
+    let mut c = rooms.join("r", Some("cy"), &FRESH);
     for o in [&mut a.outbox, &mut b.outbox, &mut c.outbox] {
         while !empty(o) {}
     }
-    a.membership.say("hi");
+    a.membership.say("hi", None);
     for o in [&mut a.outbox, &mut b.outbox, &mut c.outbox] {
         let msg = next(o);
         assert_eq!(msg["type"], "message");
@@ -110,14 +122,15 @@ fn messages_and_directs() {
 #[test]
 fn a_full_queue_is_dropped_and_kicked() {
     let (rooms, m) = rooms();
-    let mut fast = rooms.join("r", Some("fast"));
-    let slow = rooms.join("r", Some("slow"));
+    let mut fast = rooms.join("r", Some("fast"), &FRESH);
+    let slow = rooms.join("r", Some("slow"), &FRESH);
     let mut seen = Vec::new();
-    for _ in 0..QUEUE_CAPACITY {
-        fast.membership.say("x");
+    for _ in 0..=QUEUE_CAPACITY {
+        fast.membership.say("x", None);
         seen.extend(std::iter::from_fn(|| fast.outbox.try_recv()));
     }
-    // The slow member's queue (welcome + QUEUE_CAPACITY - 1 messages) was full.
+    // The slow member's queue (QUEUE_CAPACITY messages; its welcome is
+    // not in the bounded queue) was full.
     assert_eq!(m.chat_slow_consumers.load(Relaxed), 1);
     let leave = r#"{"type":"leave","room":"r","name":"slow"}"#;
     assert_eq!(seen.iter().filter(|f| f.as_str() == leave).count(), 1);
@@ -138,12 +151,12 @@ fn a_full_queue_is_dropped_and_kicked() {
 #[test]
 fn a_queue_full_of_bytes_is_slow_too() {
     let (rooms, m) = rooms();
-    let mut fast = rooms.join("r", Some("fast"));
-    let _slow = rooms.join("r", Some("slow"));
+    let mut fast = rooms.join("r", Some("fast"), &FRESH);
+    let _slow = rooms.join("r", Some("slow"), &FRESH);
     let text = "x".repeat(4000);
     let mut said = 0;
     while m.chat_slow_consumers.load(Relaxed) == 0 {
-        fast.membership.say(&text);
+        fast.membership.say(&text, None);
         while fast.outbox.try_recv().is_some() {}
         said += 1;
         assert!(
@@ -157,15 +170,19 @@ fn a_queue_full_of_bytes_is_slow_too() {
 #[test]
 fn a_newcomer_hears_of_a_slow_member_dropped_by_its_join() {
     let (rooms, m) = rooms();
-    let mut fast = rooms.join("r", Some("fast"));
-    let _slow = rooms.join("r", Some("slow"));
-    // Fill the slow member's queue: its welcome and these.
-    for _ in 0..QUEUE_CAPACITY - 1 {
-        fast.membership.say("x");
+    let mut fast = rooms.join("r", Some("fast"), &FRESH);
+    let _slow = rooms.join("r", Some("slow"), &FRESH);
+    // Fill the slow member's queue.
+    for _ in 0..QUEUE_CAPACITY {
+        fast.membership.say("x", None);
         while fast.outbox.try_recv().is_some() {}
     }
     assert_eq!(m.chat_slow_consumers.load(Relaxed), 0);
-    let mut new = rooms.join("r", Some("new"));
+    let no_backlog = Resume {
+        backlog: Some(0),
+        ..FRESH
+    };
+    let mut new = rooms.join("r", Some("new"), &no_backlog);
     assert_eq!(m.chat_slow_consumers.load(Relaxed), 1);
     let welcome = next(&mut new.outbox);
     assert_eq!(welcome["users"], serde_json::json!(["fast", "slow", "new"]));
@@ -173,4 +190,29 @@ fn a_newcomer_hears_of_a_slow_member_dropped_by_its_join() {
         next(&mut new.outbox),
         serde_json::json!({"type": "leave", "room": "r", "name": "slow"})
     );
+}
+
+#[test]
+fn ids_are_acknowledged_and_a_room_with_history_outlives_its_members() {
+    let (rooms, m) = rooms();
+    let mut a = rooms.join("r", Some("ann"), &FRESH);
+    assert_eq!(next(&mut a.outbox)["type"], "welcome");
+    a.membership.say("hi", Some("x"));
+    let message = next(&mut a.outbox);
+    assert_eq!((&message["seq"], &message["id"]), (&1.into(), &"x".into()));
+    assert_eq!(
+        next(&mut a.outbox),
+        serde_json::json!({"type": "ack", "id": "x", "seq": 1})
+    );
+    a.membership.say("hi", Some("x"));
+    assert_eq!(next(&mut a.outbox)["type"], "ack", "only the ack");
+    assert!(empty(&mut a.outbox));
+    assert_eq!(m.chat_deduplicated.load(Relaxed), 1);
+    a.membership.leave(&rooms);
+    assert_eq!(rooms.len(), 1, "kept for its history");
+    rooms.reap(std::time::Instant::now());
+    assert_eq!(rooms.len(), 1, "not expired yet");
+    rooms.reap(std::time::Instant::now() + Limits::default().ttl);
+    assert_eq!(rooms.len(), 0, "reaped once its history expired");
+    assert_eq!(m.chat_rooms.load(Relaxed), 0);
 }

@@ -261,6 +261,36 @@ try {
     await phone.close();
   });
 
+  await step("a page that lost its connection catches up: every message once, its own sent once", async () => {
+    // Cut alice off and keep her off (no room: no retry) while bob talks
+    // and she types; then let her reconnect.
+    const room = await alice.evaluate(() => {
+      const r = chat.room;
+      chat.room = null;
+      chat.ws.close();
+      return r;
+    });
+    await alice.waitForFunction(() => chat.ws === null, null, { timeout: PATIENCE });
+    const missed = ["missed one", "missed two", "missed three"];
+    for (const text of missed) {
+      await say(bob, text);
+      await hasLine(bob, "bob", text);
+    }
+    await say(alice, "typed while cut off");
+    await alice.evaluate((r) => { chat.room = r; connect(); }, room);
+    await waitState(alice, "online");
+    await hasLine(alice, "alice", "typed while cut off");
+    await hasLine(bob, "alice", "typed while cut off");
+    const count = (page, text) =>
+      page.$$eval("#messages li.msg", (lis, t) => lis.filter((li) => li.textContent.includes(t)).length, text);
+    for (const text of missed) {
+      assert((await count(alice, text)) === 1, `alice shows "${text}" once`);
+    }
+    assert((await count(bob, "typed while cut off")) === 1, "her message was posted once");
+    const lost = await alice.$eval("#messages", (m) => m.textContent.includes("could not be recovered"));
+    assert(!lost, "the resume was exact: no gap notice");
+  });
+
   await step("after a server restart the pages reconnect by themselves", async () => {
     const port = new URL(base).port;
     await stopServer();

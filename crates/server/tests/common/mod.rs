@@ -6,6 +6,8 @@
 
 pub mod chat;
 pub mod logs;
+pub mod proxy;
+pub mod redis;
 
 use std::io::{BufRead, BufReader, Read, Write};
 use std::net::{SocketAddr, TcpStream};

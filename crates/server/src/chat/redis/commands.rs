@@ -5,20 +5,31 @@
 use std::sync::Arc;
 use std::sync::atomic::Ordering::Relaxed;
 
+use ws_tokio::Utf8Bytes;
+
+use super::super::history::{CatchUp, DEFAULT_BACKLOG, new_epoch};
 use super::super::layer::ChannelLayer;
 use super::super::names::candidate;
-use super::super::protocol::{Event, Refusal, now_ms};
+use super::super::protocol::{Event, Refusal, message_halves, now_ms};
 use super::super::registry::Rooms;
+use super::super::remote::Numbered;
+use super::super::resume::Resume;
 use super::super::room::{Joined, Membership};
 use super::RedisLayer;
-use super::wire::{self, Kind, NODE_PREFIX, channel, members_key, seq_key};
+use super::wire::{self, Kind, NODE_PREFIX, channel, history_keys, members_key, seq_key};
+
+/// `d` in whole milliseconds, for the scripts.
+fn millis(d: std::time::Duration) -> u64 {
+    u64::try_from(d.as_millis()).unwrap_or(u64::MAX)
+}
 
 /// Names tried per round trip when the requested one is taken.
 const CANDIDATES: usize = 16;
 
-/// What `join.lua` returns: the name claimed, its `join`'s number, and the
-/// living members as `name, entry, …`.
-type Claimed = Option<(String, u64, Vec<String>)>;
+/// What `join.lua` returns: the name claimed, its `join`'s number, the
+/// living members as `name, entry, …`, the room's epoch and last message
+/// seq, whether the resume is exact (1) and the history frames.
+type Claimed = Option<(String, u64, Vec<String>, String, u64, u8, Vec<String>)>;
 
 // Each step is boxed: a session holds its future for as long as it is
 // connected, and the Redis round trips are larger than the rest of it.
@@ -27,12 +38,12 @@ impl ChannelLayer for RedisLayer {
         &self.rooms
     }
 
-    async fn join(&self, room: &str, requested: Option<&str>) -> Joined {
-        Box::pin(self.join_nodes(room, requested)).await
+    async fn join(&self, room: &str, requested: Option<&str>, resume: &Resume) -> Joined {
+        Box::pin(self.join_nodes(room, requested, resume)).await
     }
 
-    async fn say(&self, membership: &Membership, text: &str) {
-        Box::pin(self.say_nodes(membership, text)).await;
+    async fn say(&self, membership: &Membership, text: &str, id: Option<&str>) {
+        Box::pin(self.say_nodes(membership, text, id)).await;
     }
 
     async fn direct(&self, membership: &Membership, to: &str, text: &str) -> Result<(), Refusal> {
@@ -53,23 +64,34 @@ impl RedisLayer {
     /// Joins `room` across the nodes: the first free name of `requested`,
     /// `requested-2`, … (or `guest-N`) among every node's members; the
     /// `welcome` lists them all. Falls back to a local join if Redis fails.
-    async fn join_nodes(&self, room: &str, requested: Option<&str>) -> Joined {
+    async fn join_nodes(&self, room: &str, requested: Option<&str>, resume: &Resume) -> Joined {
         let rooms = &self.rooms;
         let base = rooms.base_name(requested);
         if !self.is_up() {
-            return rooms.join(room, Some(&base));
+            return rooms.join(room, Some(&base), resume);
         }
         let pending = rooms.join_pending(room);
+        let limits = rooms.limits();
+        let backlog = resume.backlog.unwrap_or(DEFAULT_BACKLOG as u64);
         let mut first = 1;
         loop {
             let mut invocation = self.scripts.join.prepare_invoke();
             invocation
                 .key(seq_key(room))
                 .key(members_key(room))
+                .key(&history_keys(room))
                 .arg(channel(room))
                 .arg(NODE_PREFIX)
                 .arg(&self.node)
-                .arg(pending.id());
+                .arg(pending.id())
+                .arg(&*new_epoch())
+                .arg(resume.since.map(|s| s.to_string()).unwrap_or_default())
+                .arg(resume.epoch.as_deref().unwrap_or(""))
+                .arg(backlog.min(limits.count as u64))
+                .arg(limits.count)
+                .arg(millis(limits.ttl))
+                .arg(limits.bytes)
+                .arg(now_ms());
             for n in first..first + CANDIDATES {
                 let name = candidate(&base, n);
                 let frame = Event::Join { room, name: &name }.encode();
@@ -79,14 +101,24 @@ impl RedisLayer {
             first += CANDIDATES;
             let mut conn = self.conn.clone();
             match invocation.invoke_async::<Claimed>(&mut conn).await {
-                Ok(Some((name, seq, live))) => {
+                Ok(Some((name, seq, live, epoch, last, recovered, frames))) => {
                     let others = wire::join_order(&live);
-                    return rooms.activate(pending, &name, seq, &others);
+                    let history = Numbered {
+                        epoch,
+                        last,
+                        catch_up: CatchUp {
+                            recovered: recovered == 1,
+                            frames: frames.into_iter().map(Utf8Bytes::from).collect(),
+                        },
+                    };
+                    let recovered = history.catch_up.recovered;
+                    rooms.count_catch_up(resume, recovered, history.catch_up.frames.len());
+                    return rooms.activate(pending, &name, seq, &others, &history);
                 }
                 Ok(None) => {}
                 Err(e) => {
                     self.failed("join", &e);
-                    return rooms.cancel(pending, &base);
+                    return rooms.cancel(pending, &base, resume);
                 }
             }
         }
@@ -96,32 +128,50 @@ impl RedisLayer {
     // ANCHOR: say
     /// Publishes a room message; delivered (to the sender too) when it comes
     /// back from Redis.
-    async fn say_nodes(&self, membership: &Membership, text: &str) {
+    async fn say_nodes(&self, membership: &Membership, text: &str, id: Option<&str>) {
         if !self.is_up() || !membership.is_current() {
-            return membership.say(text);
+            return membership.say(text, id);
         }
         let room = membership.room();
-        let frame = Event::Message {
-            room,
-            from: membership.name(),
-            text,
-            ts: now_ms(),
-        }
-        .encode();
-        let event = wire::event(
-            Kind::Message,
-            &self.node,
-            "",
-            membership.name(),
-            frame.as_str(),
-        );
-        match self.publish(room, "", &event).await {
-            Ok(_) => {
-                self.metrics().chat_messages.fetch_add(1, Relaxed);
+        let (before, after) = message_halves(room, membership.name(), text, now_ms(), id);
+        let head = wire::event(Kind::Message, &self.node, "", membership.name(), "");
+        let limits = self.rooms.limits();
+        let mut conn = self.conn.clone();
+        let said = self
+            .scripts
+            .say
+            .key(seq_key(room))
+            .key(members_key(room))
+            .key(&history_keys(room))
+            .arg(channel(room))
+            .arg(head)
+            .arg(before)
+            .arg(after)
+            .arg(id.unwrap_or(""))
+            .arg(&*new_epoch())
+            .arg(limits.count)
+            .arg(millis(limits.ttl))
+            .arg(limits.bytes)
+            .arg(now_ms())
+            .invoke_async::<(u8, u64)>(&mut conn)
+            .await;
+        let metrics = self.metrics();
+        match said {
+            Ok((new, seq)) => {
+                if new == 1 {
+                    metrics.chat_messages.fetch_add(1, Relaxed);
+                } else {
+                    metrics.chat_deduplicated.fetch_add(1, Relaxed);
+                }
+                // The sender's copy comes back through Redis; the ack may
+                // come first (the page settles on either).
+                if let Some(id) = id {
+                    membership.reply(&Event::Ack { id, seq }.encode());
+                }
             }
             Err(e) => {
                 self.failed("publish", &e);
-                membership.say(text);
+                membership.say(text, id);
             }
         }
     }

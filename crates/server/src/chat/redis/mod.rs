@@ -55,6 +55,7 @@ use tracing::{debug, info, warn};
 
 use self::scripts::Scripts;
 use super::fanout::{Dropped, Relay};
+use super::history::Limits;
 use super::registry::Rooms;
 use crate::metrics::Metrics;
 
@@ -120,7 +121,12 @@ impl RedisLayer {
     ///
     /// # Errors
     /// The URL is not a Redis URL.
-    pub(crate) fn new(url: &str, ttl: Duration, metrics: Arc<Metrics>) -> redis::RedisResult<Self> {
+    pub(crate) fn new(
+        url: &str,
+        ttl: Duration,
+        metrics: Arc<Metrics>,
+        limits: Limits,
+    ) -> redis::RedisResult<Self> {
         let client = Client::open(url)?;
         let config = ConnectionManagerConfig::new()
             .set_connection_timeout(Some(COMMAND_TIMEOUT))
@@ -142,7 +148,7 @@ impl RedisLayer {
             conn,
             node: node_id(),
             ttl,
-            rooms: Rooms::new(metrics, Some(relay)),
+            rooms: Rooms::new(metrics, Some(relay), limits),
             up,
             subscribed: AtomicBool::new(false),
             commands_ok: AtomicBool::new(false),

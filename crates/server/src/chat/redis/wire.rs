@@ -7,6 +7,9 @@
 //! | `ws:room:{room}:seq` | the room's counter: the last event's number |
 //! | `ws:room:{room}:members` | hash `name → "node id seq"` (its `join`'s number) |
 //! | `ws:node:{id}` | a node's presence, with the TTL |
+//! | `ws:room:{room}:history` | stream of the kept messages, ID `seq-0` (`history.lua`) |
+//! | `ws:room:{room}:history-meta` | hash: `epoch`, `last` message seq, `bytes` kept |
+//! | `ws:room:{room}:ids` | hash `id → seq` of the kept messages sent with one |
 //!
 //! An event on a channel is `seq\nkind\nnode\nto\nfrom\nframe`: its number,
 //! `J`, `L`, `M` or `D`, the node it came from (`-` for a `leave` of a
@@ -40,6 +43,15 @@ pub(crate) fn room_of_channel(channel: &str) -> Option<&str> {
 /// The counter of `room`.
 pub(crate) fn seq_key(room: &str) -> String {
     format!("ws:room:{room}:seq")
+}
+
+/// The keys of `room`'s history: its meta hash, its stream, its ids.
+pub(crate) fn history_keys(room: &str) -> [String; 3] {
+    [
+        format!("ws:room:{room}:history-meta"),
+        format!("ws:room:{room}:history"),
+        format!("ws:room:{room}:ids"),
+    ]
 }
 
 /// The presence hash of `room`.
