@@ -194,4 +194,18 @@ mod tests {
         );
         assert_eq!(format!("{:?}", CloseCode(4321)), "4321");
     }
+
+    // RFC 6455 §7.1.5, §7.1.6: a Close without a body has code 1005 and an
+    // empty reason; otherwise both come from the frame.
+    #[test]
+    fn the_peers_close_gives_its_code_and_reason() {
+        let empty = PeerClose::from(None);
+        assert_eq!(empty, PeerClose::Empty);
+        assert_eq!((empty.code(), empty.reason()), (CloseCode::NO_STATUS, ""));
+        let frame = PeerClose::from(Some(CloseFrame {
+            code: CloseCode(4001),
+            reason: "bye".to_owned(),
+        }));
+        assert_eq!((frame.code(), frame.reason()), (CloseCode(4001), "bye"));
+    }
 }
