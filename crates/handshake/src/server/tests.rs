@@ -1,4 +1,5 @@
 use super::*;
+use crate::header::parse_extensions;
 
 /// The RFC 6455 §1.2 sample handshake.
 const SAMPLE: &[u8] = b"GET /chat HTTP/1.1\r\n\
