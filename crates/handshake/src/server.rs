@@ -63,6 +63,20 @@ impl Request {
         })
     }
 
+    /// A request head that an HTTP library has already parsed (hyper, for
+    /// example), to be checked with [`Request::validate`] by the same rules
+    /// as one read by [`Request::parse`]. `version` is the HTTP minor
+    /// version: `1` for HTTP/1.1.
+    #[must_use]
+    pub fn new(method: &str, target: &str, version: u8, headers: Vec<Header>) -> Self {
+        Self {
+            method: method.to_owned(),
+            target: target.to_owned(),
+            version,
+            headers,
+        }
+    }
+
     /// The method, as sent (methods are case-sensitive).
     #[must_use]
     pub fn method(&self) -> &str {

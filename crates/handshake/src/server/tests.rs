@@ -407,3 +407,13 @@ fn malformed_requests_are_400() {
         assert_eq!(e.status(), 400);
     }
 }
+
+#[test]
+fn a_request_parsed_elsewhere_is_validated_the_same_way() {
+    let parsed = parse(SAMPLE);
+    let built = Request::new("GET", "/chat", 1, parsed.headers().to_vec());
+    assert_eq!(built, parsed);
+    assert_eq!(built.validate(), parsed.validate());
+    let old = Request::new("GET", "/chat", 0, parsed.headers().to_vec());
+    assert_eq!(old.validate(), Err(Error::BadVersion));
+}
