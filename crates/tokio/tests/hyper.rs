@@ -328,3 +328,68 @@ async fn hyper_http2_refusals_have_the_statuses_of_ws_server() {
     let body = String::from_utf8_lossy(&body);
     assert!(body.contains("Sec-WebSocket-Protocol"), "{body}");
 }
+
+#[tokio::test]
+async fn a_stalled_http2_websocket_does_not_stall_its_neighbour() {
+    let addr = http2_server().await;
+    let mut send = http2_client(addr).await;
+    let url = Url::parse(&format!("ws://{addr}/echo")).unwrap();
+    let client = ClientConnect::new(&url);
+    let mut open = async || {
+        let response = send.send_request(connect_request(&client)).await.unwrap();
+        assert_eq!(response.status(), StatusCode::OK);
+        let upgraded = hyper::upgrade::on(response).await.unwrap();
+        WebSocket::from_raw(
+            TokioIo::new(upgraded),
+            Role::Client,
+            Config::default(),
+            BytesMut::new(),
+        )
+    };
+    let mut stalled = open().await;
+    let mut neighbour = open().await;
+    // The stalled one sends ~20 MB and never reads its echoes: once the
+    // HTTP/2 windows and the socket buffers are full, its sends wait.
+    let sent = std::sync::Arc::new(std::sync::atomic::AtomicUsize::new(0));
+    let counter = std::sync::Arc::clone(&sent);
+    let flood = tokio::spawn(async move {
+        let message = Message::binary(vec![1u8; 1000]);
+        for _ in 0..20_000 {
+            if stalled.send(message.clone()).await.is_err() {
+                break;
+            }
+            counter.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        }
+    });
+    // Its neighbour on the same connection still gets every echo, before
+    // and after the flood stops moving (RFC 8441 runs each WebSocket on its
+    // own stream, with its own flow-control window, RFC 7540 §5.2).
+    let round_trip = async |ws: &mut WebSocket<TokioIo<hyper::upgrade::Upgraded>>, i: usize| {
+        let text = format!("still here {i}");
+        ws.send(Message::text(text.clone())).await.unwrap();
+        let echo = timeout(SOON, ws.recv()).await.unwrap().unwrap().unwrap();
+        assert_eq!(echo, Message::text(text));
+    };
+    let mut still = 0;
+    for i in 0..100_000 {
+        let before = sent.load(std::sync::atomic::Ordering::Relaxed);
+        round_trip(&mut neighbour, i).await;
+        tokio::task::yield_now().await;
+        let after = sent.load(std::sync::atomic::Ordering::Relaxed);
+        // Three round trips in a row without the flood moving: it waits.
+        still = if after == before && after > 0 {
+            still + 1
+        } else {
+            0
+        };
+        if still == 3 {
+            break;
+        }
+    }
+    assert_eq!(still, 3, "the flood never stopped: nothing was stalled");
+    for i in 0..20 {
+        round_trip(&mut neighbour, i).await;
+    }
+    assert!(sent.load(std::sync::atomic::Ordering::Relaxed) < 20_000);
+    flood.abort();
+}
