@@ -30,7 +30,15 @@ use crate::shared::Shared;
 
 /// How many streams (requests and WebSockets) one HTTP/2 connection may
 /// have open at once; the connection limit still counts each WebSocket.
-const MAX_CONCURRENT_STREAMS: u32 = 128;
+const MAX_CONCURRENT_STREAMS: u32 = 100;
+
+/// Each stream's receive window (RFC 7540 §6.9.2; 64 KiB as HTTP/2's own
+/// default). The connection's window holds every stream's in full, so a
+/// WebSocket whose handler stops reading fills only its own window and the
+/// others on the connection go on (hyper's defaults, 1 MiB for both, let
+/// one stalled stream hold up the whole connection). At most 6.25 MiB per
+/// connection, and only while handlers do not read.
+const STREAM_WINDOW: u32 = 64 * 1024;
 
 /// Serves one HTTP/2 connection until it ends or the server shuts down.
 pub(crate) async fn serve<S>(stream: S, peer: SocketAddr, shared: Arc<Shared>)
@@ -48,6 +56,8 @@ where
     builder
         .enable_connect_protocol()
         .max_concurrent_streams(MAX_CONCURRENT_STREAMS)
+        .initial_stream_window_size(STREAM_WINDOW)
+        .initial_connection_window_size(STREAM_WINDOW * MAX_CONCURRENT_STREAMS)
         .max_header_list_size(u32::try_from(header_bytes).unwrap_or(u32::MAX));
     let connection = builder.serve_connection(TokioIo::new(stream), service);
     tokio::pin!(connection);

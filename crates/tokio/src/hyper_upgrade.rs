@@ -19,7 +19,12 @@
 //!
 //! For HTTP/1.1, serve the connection with hyper's `with_upgrades()`; for
 //! HTTP/2, enable RFC 8441 on hyper's builder (`enable_connect_protocol()`,
-//! which sends `SETTINGS_ENABLE_CONNECT_PROTOCOL = 1`, RFC 8441 §3).
+//! which sends `SETTINGS_ENABLE_CONNECT_PROTOCOL = 1`, RFC 8441 §3), and
+//! make the connection's receive window larger than a stream's
+//! (`initial_connection_window_size` ≥ `max_concurrent_streams` ×
+//! `initial_stream_window_size`): hyper's defaults are 1 MiB for both, so
+//! one WebSocket whose handler stops reading would fill the connection's
+//! window and stall every other stream on it.
 
 use std::fmt;
 use std::future::{Future, IntoFuture};

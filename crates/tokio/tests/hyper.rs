@@ -16,7 +16,7 @@ use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::{TcpListener, TcpStream};
 use tokio::time::timeout;
 use ws_tokio::ws_frame::deflate::DeflateConfig;
-use ws_tokio::ws_handshake::{ClientConnect, Header, Url};
+use ws_tokio::ws_handshake::{ClientConnect, Error as HandshakeError, Header, Url};
 use ws_tokio::{Accept, Config, ConnectOptions, HyperUpgrade, Message, Role, WebSocket};
 
 mod common;
@@ -68,8 +68,15 @@ async fn http1_server() -> SocketAddr {
 /// A hyper HTTP/2 server (h2c, prior knowledge) with RFC 8441 enabled.
 async fn http2_server() -> SocketAddr {
     serve(|tcp| async move {
+        // Each stream's window well below the connection's: a WebSocket
+        // that stops reading fills its own window, not the connection's
+        // (hyper's defaults are 1 MiB for both, so one stalled stream
+        // would hold up every other one).
         let _ = hyper::server::conn::http2::Builder::new(TokioExecutor::new())
             .enable_connect_protocol()
+            .max_concurrent_streams(16)
+            .initial_stream_window_size(64 * 1024)
+            .initial_connection_window_size(16 * 64 * 1024)
             .serve_connection(TokioIo::new(tcp), service_fn(service))
             .await;
     })
@@ -392,4 +399,34 @@ async fn a_stalled_http2_websocket_does_not_stall_its_neighbour() {
     }
     assert!(sent.load(std::sync::atomic::Ordering::Relaxed) < 20_000);
     flood.abort();
+}
+
+#[tokio::test]
+async fn connect_http2_negotiates_protocol_and_deflate_like_connect() {
+    let addr = http2_server().await;
+    let mut send = http2_client(addr).await;
+    let url = Url::parse(&format!("ws://{addr}/echo")).unwrap();
+    let config = Config {
+        deflate: Some(DeflateConfig::default()),
+        ..Config::default()
+    };
+    let request = ClientConnect::new(&url).protocol("chat");
+    let (mut ws, response) = ws_tokio::connect_http2(&mut send, request, config)
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 200);
+    assert_eq!(ws.protocol(), Some("chat"));
+    assert_eq!(response.extensions()[0].name, "permessage-deflate");
+    echo_round_trip(&mut ws).await;
+
+    // A refusal comes back as the handshake error with its status.
+    let url = Url::parse(&format!("ws://{addr}/echo")).unwrap();
+    let bad = ClientConnect::new(&url).header("sec-websocket-protocol", "a b");
+    let refused = ws_tokio::connect_http2(&mut send, bad, Config::default()).await;
+    match refused {
+        Err(ws_tokio::Error::Handshake(HandshakeError::Status { status, .. })) => {
+            assert_eq!(status, 400);
+        }
+        other => panic!("expected a 400, got {:?}", other.map(|_| ())),
+    }
 }

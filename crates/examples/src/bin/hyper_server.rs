@@ -40,7 +40,16 @@ async fn main() -> std::io::Result<()> {
             let mut builder = auto::Builder::new(TokioExecutor::new());
             // RFC 8441 §3: SETTINGS_ENABLE_CONNECT_PROTOCOL = 1, so that
             // HTTP/2 clients may open WebSockets as streams.
-            builder.http2().enable_connect_protocol();
+            // Each stream's window a 16th of the connection's: a WebSocket
+            // that stops reading fills its own window, and the other
+            // streams of the connection go on (hyper's defaults, 1 MiB for
+            // both, would let it hold them all up).
+            builder
+                .http2()
+                .enable_connect_protocol()
+                .max_concurrent_streams(16)
+                .initial_stream_window_size(64 * 1024)
+                .initial_connection_window_size(16 * 64 * 1024);
             let _ = builder
                 .serve_connection_with_upgrades(TokioIo::new(tcp), service)
                 .await;
