@@ -28,6 +28,13 @@
 //! `split`, `Stream` and `Sink`, the same [`Config`] (limits, timers,
 //! permessage-deflate) as ws-tokio's own `accept`.
 //!
+//! Over HTTP/2, `axum::serve` keeps hyper's default windows (1 MiB for the
+//! connection and for each stream), so one WebSocket whose handler stops
+//! reading can stall the other streams of its connection. Where that
+//! matters, serve the `Router` with hyper-util's builder and a connection
+//! window of `max_concurrent_streams` × `initial_stream_window_size` (see
+//! ws-tokio's `HyperUpgrade` docs and the `hyper_server` example).
+//!
 //! Why a crate and not a feature of ws-tokio: axum is a large dependency
 //! tree whose 0.x releases change the extractor traits; this crate can
 //! follow axum's versions while ws-tokio's API stays put.
