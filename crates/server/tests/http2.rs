@@ -199,3 +199,53 @@ async fn http2_refusals_have_the_http1_statuses() {
     );
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+#[tokio::test]
+async fn a_stalled_http2_websocket_does_not_stall_the_others_on_its_connection() {
+    use std::sync::atomic::{AtomicUsize, Ordering};
+    let (server, ca, dir) = tls_server("ws-server-h2-isolation");
+    let port = server.addr.port();
+    let mut send = h2_connection(port, &ca).await;
+    let mut stalled = websocket(connect(&mut send, port, "/echo", &GOOD).await).await;
+    let mut neighbour = websocket(connect(&mut send, port, "/echo", &GOOD).await).await;
+    // The stalled one sends ~20 MB and never reads its echoes.
+    let sent = Arc::new(AtomicUsize::new(0));
+    let counter = Arc::clone(&sent);
+    let flood = tokio::spawn(async move {
+        let message = Message::binary(vec![1u8; 1000]);
+        for _ in 0..20_000 {
+            if stalled.send(message.clone()).await.is_err() {
+                break;
+            }
+            counter.fetch_add(1, Ordering::Relaxed);
+        }
+    });
+    // Round trips on the neighbour until the flood has stood still for
+    // three of them, then twenty more: every one must come back.
+    let mut still = 0;
+    let mut i = 0;
+    while still < 3 && i < 100_000 {
+        let before = sent.load(Ordering::Relaxed);
+        neighbour.send(Message::text(format!("{i}"))).await.unwrap();
+        assert_eq!(next_text(&mut neighbour).await, format!("{i}"));
+        tokio::task::yield_now().await;
+        let after = sent.load(Ordering::Relaxed);
+        still = if after == before && after > 0 {
+            still + 1
+        } else {
+            0
+        };
+        i += 1;
+    }
+    assert_eq!(still, 3, "the flood never stopped: nothing was stalled");
+    for j in 0..20 {
+        neighbour
+            .send(Message::text(format!("after {j}")))
+            .await
+            .unwrap();
+        assert_eq!(next_text(&mut neighbour).await, format!("after {j}"));
+    }
+    assert!(sent.load(Ordering::Relaxed) < 20_000);
+    flood.abort();
+    let _ = std::fs::remove_dir_all(&dir);
+}
