@@ -52,8 +52,9 @@ pub enum Error {
     InvalidExtension(&'static str),
     /// The URL is not a valid ws/wss URI (§3); the detail says why.
     BadUrl(&'static str),
-    /// The server answered with something other than 101 (§4.1: "the client
-    /// handles the response per HTTP"). Everything received is kept.
+    /// The server answered with something other than 101, or over HTTP/2
+    /// other than a 2xx (RFC 8441 §5); §4.1: "the client handles the
+    /// response per HTTP". Everything received is kept.
     Status {
         /// The status code, e.g. 401 or 302.
         status: u16,
@@ -168,7 +169,10 @@ impl fmt::Display for Error {
             }
             Self::BadUrl(detail) => write!(f, "invalid WebSocket URL: {detail}"),
             Self::Status { status, reason, .. } => {
-                write!(f, "server answered {status} {reason} instead of 101")
+                write!(
+                    f,
+                    "server answered {status} {reason} instead of accepting the WebSocket"
+                )
             }
             Self::InvalidAccept => f.write_str("missing or wrong Sec-WebSocket-Accept"),
             Self::UnexpectedProtocol => {
