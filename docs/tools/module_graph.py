@@ -32,7 +32,8 @@ import sys
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 CRATES = ["crates/handshake", "crates/frame", "crates/tokio", "crates/server",
-          "crates/client", "crates/bench", "crates/check", "crates/examples"]
+          "crates/client", "crates/bench", "crates/check", "crates/examples",
+          "crates/axum"]
 
 USE_BLOCK = re.compile(r"\buse\s+crate::(\{.*?\}|[^;]+);", re.S)
 CRATE_PATH = re.compile(r"\bcrate::([a-z_][a-z0-9_]*)")

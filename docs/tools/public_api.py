@@ -41,7 +41,9 @@ KINDS = {
 def rustdoc_json(package: str) -> dict:
     env = dict(os.environ, RUSTC_BOOTSTRAP="1", RUSTDOCFLAGS="")
     subprocess.run(
-        ["cargo", "rustdoc", "-q", "-p", package, "--lib", "--",
+        # Every cargo feature on: a feature-gated item (ws-tokio's `hyper`)
+        # is public API too, and must show up in the listing.
+        ["cargo", "rustdoc", "-q", "-p", package, "--lib", "--all-features", "--",
          "-Z", "unstable-options", "--output-format", "json"],
         cwd=ROOT, env=env, check=True,
     )

@@ -12,6 +12,8 @@
 //! | `wss_server`, `wss_client` | `wss://` from a PEM certificate and key; a client trusting one CA |
 //! | `chat` | group chat with direct messages; refusing a handshake (400, 409) |
 //! | `handshake_by_hand` | the opening handshake and frames over `std::net`, without tokio |
+//! | `hyper_server` | ws-tokio inside hyper: echo and broadcast over HTTP/1.1 and HTTP/2 (RFC 8441) |
+//! | `axum_server` | the same in axum, with ws-axum's `WebSocketUpgrade` extractor |
 //!
 //! Every server takes its listen address as its first argument (after the
 //! certificate and key for `wss_server`) and prints `listening on ws://ADDR`

@@ -8,9 +8,10 @@
 
 use crate::error::Error;
 use crate::head::{self, Header};
-use crate::header::{ExtensionOffer, format_extensions, parse_extensions};
+use crate::header::{ExtensionOffer, format_extensions};
 use crate::key::{KEY_LEN, accept_key, encode_key};
 use crate::limits::Limits;
+use crate::negotiate::{accepted_extensions, selected_protocol};
 use crate::parse::{collect, parse_head};
 use crate::url::Url;
 
@@ -239,51 +240,8 @@ impl ClientRequest {
             return Err(Error::InvalidAccept);
         }
         // ANCHOR_END: client_accept_check
-        // RFC 6455 §11.3.4: "the |Sec-WebSocket-Protocol| header field MUST NOT
-        // appear more than once in an HTTP response."
-        if head::count(headers, "Sec-WebSocket-Protocol") > 1 {
-            return Err(Error::DuplicateHeader("Sec-WebSocket-Protocol"));
-        }
-        let protocol = match head::find(headers, "Sec-WebSocket-Protocol") {
-            None => None,
-            // RFC 6455 §4.2.2 /subprotocol/: "Either a single value [...] or
-            // null." A list selects more than one.
-            Some(p) if p.contains(',') => return Err(Error::UnexpectedProtocol),
-            // RFC 6455 §4.3: "Sec-WebSocket-Protocol-Server = token"; "The
-            // empty string is not the same as the null value for these
-            // purposes and is not a legal value for this field."
-            Some(p) if !head::is_token(p) => {
-                return Err(Error::InvalidProtocol(
-                    "selected subprotocol is not a token",
-                ));
-            }
-            // RFC 6455 §4.1: "If the response includes a
-            // |Sec-WebSocket-Protocol| header field and this header field
-            // indicates the use of a subprotocol that was not present in the
-            // client's handshake [...], the client MUST _Fail the WebSocket
-            // Connection_."
-            Some(p) if !self.protocols.iter().any(|offered| offered == p) => {
-                return Err(Error::UnexpectedProtocol);
-            }
-            Some(p) => Some(p.to_owned()),
-        };
-        // RFC 6455 §11.3.2: "the |Sec-WebSocket-Extensions| header field MUST
-        // NOT appear more than once in an HTTP response."
-        if head::count(headers, "Sec-WebSocket-Extensions") > 1 {
-            return Err(Error::DuplicateHeader("Sec-WebSocket-Extensions"));
-        }
-        let extensions = match head::find(headers, "Sec-WebSocket-Extensions") {
-            None => Vec::new(),
-            Some(value) => parse_extensions(value)?,
-        };
-        // RFC 6455 §4.1: "If the response includes a |Sec-WebSocket-Extensions|
-        // header field and this header field indicates the use of an
-        // extension that was not present in the client's handshake [...], the
-        // client MUST _Fail the WebSocket Connection_."
-        let offered = |name: &str| self.extensions.iter().any(|o| o.name == name);
-        if !extensions.iter().all(|e| offered(&e.name)) {
-            return Err(Error::UnexpectedExtension);
-        }
+        let protocol = selected_protocol(headers, &self.protocols)?;
+        let extensions = accepted_extensions(headers, &self.extensions)?;
         response.protocol = protocol;
         response.extensions = extensions;
         Ok(())

@@ -52,8 +52,9 @@ pub enum Error {
     InvalidExtension(&'static str),
     /// The URL is not a valid ws/wss URI (§3); the detail says why.
     BadUrl(&'static str),
-    /// The server answered with something other than 101 (§4.1: "the client
-    /// handles the response per HTTP"). Everything received is kept.
+    /// The server answered with something other than 101, or over HTTP/2
+    /// other than a 2xx (RFC 8441 §5); §4.1: "the client handles the
+    /// response per HTTP". Everything received is kept.
     Status {
         /// The status code, e.g. 401 or 302.
         status: u16,
@@ -74,6 +75,22 @@ pub enum Error {
     /// The server accepted an extension we did not offer (§4.1 validation
     /// item 5).
     UnexpectedExtension,
+    /// An HTTP/2 WebSocket request whose `:method` is not `CONNECT`
+    /// (RFC 8441 §4, §5). 400.
+    NotConnect,
+    /// An HTTP/2 `CONNECT` request without `:protocol`, or whose `:protocol`
+    /// is not `websocket` (RFC 8441 §5). 400.
+    NotWebSocketProtocol,
+    /// A pseudo-header an extended CONNECT request must carry is missing or
+    /// empty: `:scheme`, `:path` (RFC 8441 §4) or `:authority` (§5). 400.
+    MissingPseudoHeader(&'static str),
+    /// `:scheme` is neither `http` (for `ws`) nor `https` (for `wss`)
+    /// (RFC 8441 §5). 400.
+    BadScheme,
+    /// A connection-specific header in an HTTP/2 request: `Connection` and
+    /// `Upgrade` "MUST NOT be included" (RFC 8441 §5), nor `Keep-Alive`,
+    /// `Proxy-Connection` or `Transfer-Encoding` (RFC 7540 §8.1.2.2). 400.
+    ConnectionSpecificHeader(&'static str),
 }
 
 impl Error {
@@ -101,17 +118,26 @@ impl Error {
     #[must_use]
     pub fn to_response(&self) -> Vec<u8> {
         let body = format!("{self}\n");
+        http_response(self.status(), &self.response_headers(), body.as_bytes())
+    }
+    // ANCHOR_END: error_to_response
+
+    /// The header fields of the answer to this error, for a server that
+    /// writes its answers itself (hyper, HTTP/2): `Content-Type` of the
+    /// plain-text body (`format!("{error}\n")`) and, for 426,
+    /// `Sec-WebSocket-Version: 13`.
+    #[must_use]
+    pub fn response_headers(&self) -> Vec<(&'static str, &'static str)> {
         let mut headers = vec![("Content-Type", "text/plain; charset=utf-8")];
         if let Self::UnsupportedWebSocketVersion = self {
             // RFC 6455 §4.2.2 /version/: "send an appropriate HTTP error code
             // (such as 426 Upgrade Required) and a |Sec-WebSocket-Version|
             // header field indicating the version(s) the server is capable of
-            // understanding."
+            // understanding." RFC 8441 §5 keeps this header's meaning.
             headers.push(("Sec-WebSocket-Version", "13"));
         }
-        http_response(self.status(), &headers, body.as_bytes())
+        headers
     }
-    // ANCHOR_END: error_to_response
 }
 
 impl fmt::Display for Error {
@@ -143,7 +169,10 @@ impl fmt::Display for Error {
             }
             Self::BadUrl(detail) => write!(f, "invalid WebSocket URL: {detail}"),
             Self::Status { status, reason, .. } => {
-                write!(f, "server answered {status} {reason} instead of 101")
+                write!(
+                    f,
+                    "server answered {status} {reason} instead of accepting the WebSocket"
+                )
             }
             Self::InvalidAccept => f.write_str("missing or wrong Sec-WebSocket-Accept"),
             Self::UnexpectedProtocol => {
@@ -151,6 +180,15 @@ impl fmt::Display for Error {
             }
             Self::UnexpectedExtension => {
                 f.write_str("server accepted an extension that was not offered")
+            }
+            Self::NotConnect => f.write_str("WebSocket over HTTP/2 requires method CONNECT"),
+            Self::NotWebSocketProtocol => {
+                f.write_str("WebSocket over HTTP/2 requires :protocol \"websocket\"")
+            }
+            Self::MissingPseudoHeader(name) => write!(f, "missing {name} pseudo-header"),
+            Self::BadScheme => f.write_str(":scheme must be \"http\" or \"https\""),
+            Self::ConnectionSpecificHeader(name) => {
+                write!(f, "{name} header is not allowed in an HTTP/2 request")
             }
         }
     }

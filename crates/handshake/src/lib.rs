@@ -17,7 +17,18 @@
 //!                              │ Ok(Some((response, consumed)))     Err(Status{..}): 401, 3xx, …
 //!                              ▼
 //! both:    buf[consumed..] is the start of the WebSocket frame stream
+//!
+//! HTTP/2 (RFC 8441), the HTTP/2 library decodes the head:
+//! server:  ConnectRequest { :method, :protocol, … } ──► validate ──► Err(e): e.status(), e.response_headers()
+//!                              │ Ok(ConnectUpgrade)
+//!                              ▼
+//!                         connect_response ──► 200 + header fields ──► the stream's DATA are frames
+//! client:  ClientConnect::new(&url) ──► request() ──► (HTTP/2 library) ──► check_response(status, headers)
 //! ```
+//!
+//! Over HTTP/2 the frames are the same as over HTTP/1.1 (RFC 8441 §5: once
+//! the 2xx is sent, the stream's data are the WebSocket's bytes), so
+//! `ws-frame` needs no change; only the handshake differs.
 //!
 //! Heads up! Before working on this crate, read RFC 6455 §4 (opening
 //! handshake), §9.1 (extension grammar) and §11.3 (the header fields). Every
@@ -69,13 +80,21 @@ mod response;
 mod error;
 
 mod header;
+mod negotiate;
 mod parse;
 mod url;
 
 mod client;
+mod connect;
 mod server;
 
+mod connect_client;
+
 pub use client::{ClientRequest, Response};
+pub use connect::{
+    ConnectRequest, ConnectUpgrade, SETTINGS_ENABLE_CONNECT_PROTOCOL, connect_response,
+};
+pub use connect_client::{ClientConnect, ConnectResponse};
 pub use error::Error;
 pub use head::Header;
 pub use header::{ExtensionOffer, format_extensions, parse_extensions, parse_protocols};

@@ -9,9 +9,10 @@
 
 use crate::error::Error;
 use crate::head::{self, Header};
-use crate::header::{ExtensionOffer, parse_extensions, parse_protocols};
+use crate::header::ExtensionOffer;
 use crate::key::{accept_key, is_valid_key};
 use crate::limits::Limits;
+use crate::negotiate::{is_version_13, offered_extensions, offered_protocols};
 use crate::parse::{collect, parse_head};
 
 /// A parsed HTTP request head: the client's opening handshake (RFC 6455
@@ -60,6 +61,20 @@ impl Request {
             };
             Ok(httparse::Status::Complete((consumed, request)))
         })
+    }
+
+    /// A request head that an HTTP library has already parsed (hyper, for
+    /// example), to be checked with [`Request::validate`] by the same rules
+    /// as one read by [`Request::parse`]. `version` is the HTTP minor
+    /// version: `1` for HTTP/1.1.
+    #[must_use]
+    pub fn new(method: &str, target: &str, version: u8, headers: Vec<Header>) -> Self {
+        Self {
+            method: method.to_owned(),
+            target: target.to_owned(),
+            version,
+            headers,
+        }
     }
 
     /// The method, as sent (methods are case-sensitive).
@@ -155,9 +170,7 @@ impl Request {
         // with a value of 13." §4.2.2: "If this version does not match a
         // version understood by the server, the server MUST abort the
         // WebSocket handshake [...] (such as 426 Upgrade Required)".
-        if head::count(&self.headers, "Sec-WebSocket-Version") != 1
-            || self.header("Sec-WebSocket-Version") != Some("13")
-        {
+        if !is_version_13(&self.headers) {
             return Err(Error::UnsupportedWebSocketVersion);
         }
         // RFC 6455 §11.3.1: "The |Sec-WebSocket-Key| header field MUST NOT
@@ -174,21 +187,9 @@ impl Request {
             .header("Sec-WebSocket-Key")
             .filter(|k| is_valid_key(k))
             .ok_or(Error::InvalidKey)?;
-        // RFC 6455 §4.2.1 item 8, §11.3.4: the field "MAY appear multiple
-        // times in an HTTP request (which is logically the same as a single
-        // |Sec-WebSocket-Protocol| header field that contains all values)."
-        let protocols = match self.combined("Sec-WebSocket-Protocol")? {
-            Some(value) => parse_protocols(&value)?,
-            None => Vec::new(),
-        };
-        // RFC 6455 §9.1: "If a value is received by either the client or the
-        // server during negotiation that does not conform to the ABNF below,
-        // the recipient of such malformed data MUST immediately _Fail the
-        // WebSocket Connection_."
-        let extensions = match self.combined("Sec-WebSocket-Extensions")? {
-            Some(value) => parse_extensions(&value)?,
-            None => Vec::new(),
-        };
+        // RFC 6455 §4.2.1 items 8 and 9: subprotocols and extensions.
+        let protocols = offered_protocols(&self.headers)?;
+        let extensions = offered_extensions(&self.headers)?;
         Ok(Upgrade {
             key: key.to_owned(),
             host: host.to_owned(),
@@ -218,21 +219,6 @@ impl Request {
         let rest = &self.target[scheme.len()..];
         let path_start = rest.find(['/', '?']).unwrap_or(rest.len());
         Some(&rest[path_start..])
-    }
-
-    /// Every `name` line joined with `, `, or `None` without such a line.
-    fn combined(&self, name: &str) -> Result<Option<String>, Error> {
-        let mut lines = self.headers.iter().filter(|h| h.is(name)).peekable();
-        if lines.peek().is_none() {
-            return Ok(None);
-        }
-        let values = lines
-            .map(|h| {
-                h.value_str()
-                    .ok_or(Error::Malformed("header value is not UTF-8"))
-            })
-            .collect::<Result<Vec<_>, _>>()?;
-        Ok(Some(values.join(", ")))
     }
 }
 

@@ -118,6 +118,50 @@ impl Gate {
     }
     // ANCHOR_END: upgrade_checks
 
+    /// The same checks for a WebSocket over HTTP/2 (RFC 8441), whose
+    /// handshake hyper answers: origin (403), then the connection limit
+    /// (503). `Ok` counts the WebSocket against the limit until
+    /// [`Gate::upgraded`] and its [`Session::close`], or [`Gate::failed`].
+    pub(crate) fn admit(
+        &self,
+        origin: Option<&str>,
+        peer: SocketAddr,
+    ) -> Result<(), (u16, &'static str)> {
+        let refused = |status: u16, why: &'static str| {
+            self.metrics
+                .rejected_upgrades
+                .fetch_add(1, Ordering::Relaxed);
+            debug!(%peer, status, why, "upgrade refused");
+            Err((status, why))
+        };
+        if !self.origin_allowed(origin) {
+            return refused(403, "origin not allowed");
+        }
+        if self.open.fetch_add(1, Ordering::AcqRel) >= self.max_connections {
+            self.open.fetch_sub(1, Ordering::AcqRel);
+            return refused(503, "too many connections");
+        }
+        Ok(())
+    }
+
+    /// An admitted HTTP/2 WebSocket is open: counted as an upgrade of
+    /// HTTP version 2.
+    pub(crate) fn upgraded_http2(&self) {
+        self.metrics.upgrades.fetch_add(1, Ordering::Relaxed);
+        self.metrics.upgrades_http2.fetch_add(1, Ordering::Relaxed);
+        self.metrics
+            .open_connections
+            .fetch_add(1, Ordering::Relaxed);
+    }
+
+    /// An admitted WebSocket did not open (bad handshake, peer gone).
+    pub(crate) fn failed(&self) {
+        self.open.fetch_sub(1, Ordering::AcqRel);
+        self.metrics
+            .rejected_upgrades
+            .fetch_add(1, Ordering::Relaxed);
+    }
+
     /// A WebSocket that [`Gate::upgrade`] let in starts: logged, and
     /// counted until [`Session::close`].
     pub(crate) fn open<'a>(&'a self, peer: SocketAddr, path: &'a str) -> Session<'a> {

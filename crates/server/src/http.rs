@@ -4,7 +4,7 @@
 use tokio::io::{AsyncWrite, AsyncWriteExt};
 
 /// The browser page served at `/`.
-const INDEX_HTML: &str = include_str!("../static/index.html");
+pub(crate) const INDEX_HTML: &str = include_str!("../static/index.html");
 
 /// Writes a whole HTTP response and closes the connection.
 pub(crate) async fn respond<S: AsyncWrite + Unpin>(mut stream: S, response: &[u8]) {

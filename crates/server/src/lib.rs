@@ -34,6 +34,7 @@ mod close;
 mod echo;
 mod gate;
 mod http;
+mod http2;
 pub mod metrics;
 pub mod options;
 mod routes;

@@ -14,6 +14,8 @@ pub struct Metrics {
     pub open_connections: AtomicU64,
     /// Successful upgrades since start.
     pub upgrades: AtomicU64,
+    /// Of those, WebSockets opened over HTTP/2 (RFC 8441 extended CONNECT).
+    pub upgrades_http2: AtomicU64,
     /// Upgrades refused (bad request, origin, limits).
     pub rejected_upgrades: AtomicU64,
     /// Plain HTTP requests answered.
@@ -125,6 +127,25 @@ impl Metrics {
             "Successful WebSocket upgrades.",
             self.upgrades.load(Relaxed),
         );
+        // By HTTP version: which protocol browsers really used.
+        let http2 = self.upgrades_http2.load(Relaxed);
+        let http1 = self.upgrades.load(Relaxed).saturating_sub(http2);
+        out.push_str("# HELP ws_upgrades_by_http_version_total Successful WebSocket upgrades by HTTP version.\n");
+        out.push_str("# TYPE ws_upgrades_by_http_version_total counter\n");
+        let _ = writeln!(
+            out,
+            "ws_upgrades_by_http_version_total{{version=\"1.1\"}} {http1}"
+        );
+        let _ = writeln!(
+            out,
+            "ws_upgrades_by_http_version_total{{version=\"2\"}} {http2}"
+        );
+        let mut metric = |name: &str, kind: &str, help: &str, value: u64| {
+            let _ = writeln!(
+                out,
+                "# HELP {name} {help}\n# TYPE {name} {kind}\n{name} {value}"
+            );
+        };
         metric(
             "ws_rejected_upgrades_total",
             "counter",
@@ -289,5 +310,10 @@ mod tests {
         assert!(text.contains("ws_bytes_in_total 5\n"));
         assert!(text.contains("ws_closes_total{code=\"1000\"} 2\n"));
         assert!(text.contains("# TYPE ws_open_connections gauge\n"));
+        m.upgrades.fetch_add(3, Relaxed);
+        m.upgrades_http2.fetch_add(1, Relaxed);
+        let text = m.render();
+        assert!(text.contains("ws_upgrades_by_http_version_total{version=\"1.1\"} 2\n"));
+        assert!(text.contains("ws_upgrades_by_http_version_total{version=\"2\"} 1\n"));
     }
 }

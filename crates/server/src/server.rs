@@ -14,6 +14,7 @@ use tracing::{debug, info, warn};
 
 use crate::chat;
 use crate::gate::Gate;
+use crate::http2;
 use crate::metrics::Metrics;
 use crate::options::Options;
 use crate::routes::serve_stream;
@@ -193,7 +194,7 @@ async fn serve_connection(
     stream: TcpStream,
     peer: SocketAddr,
     tls: Option<tokio_rustls::TlsAcceptor>,
-    shared: &Shared,
+    shared: &Arc<Shared>,
 ) {
     let _ = stream.set_nodelay(true);
     match tls {
@@ -209,10 +210,14 @@ async fn serve_tls(
     stream: TcpStream,
     peer: SocketAddr,
     acceptor: tokio_rustls::TlsAcceptor,
-    shared: &Shared,
+    shared: &Arc<Shared>,
 ) {
     let timeout = shared.config.handshake_timeout;
     match tokio::time::timeout(timeout, acceptor.accept(stream)).await {
+        // ALPN chose HTTP/2: hyper serves the connection (RFC 8441).
+        Ok(Ok(stream)) if stream.get_ref().1.alpn_protocol() == Some(b"h2") => {
+            http2::serve(stream, peer, Arc::clone(shared)).await;
+        }
         Ok(Ok(stream)) => serve_stream(stream, peer, shared).await,
         Ok(Err(e)) => debug!(%peer, error = %e, "TLS handshake failed"),
         Err(_) => debug!(%peer, "TLS handshake timed out"),

@@ -1,4 +1,5 @@
-//! TLS for `https://` and `wss://` (`--tls-cert`, `--tls-key`), with rustls.
+//! TLS for `https://` and `wss://` (`--tls-cert`, `--tls-key`), with rustls,
+//! offering `h2` and `http/1.1` by ALPN.
 
 use std::io;
 use std::path::Path;
@@ -48,12 +49,15 @@ pub(crate) fn acceptor(cert: &Path, key: &Path) -> Result<TlsAcceptor, StartErro
         },
     };
     let provider = Arc::new(rustls::crypto::ring::default_provider());
-    let config = ServerConfig::builder_with_provider(provider)
+    let mut config = ServerConfig::builder_with_provider(provider)
         .with_safe_default_protocol_versions()
         .map_err(pair_problem)?
         .with_no_client_auth()
         .with_single_cert(certs, key_der)
         .map_err(pair_problem)?;
+    // RFC 7301 ALPN: HTTP/2 first, so that browsers open their WebSockets
+    // as streams of the page's connection (RFC 8441); HTTP/1.1 otherwise.
+    config.alpn_protocols = vec![b"h2".to_vec(), b"http/1.1".to_vec()];
     Ok(TlsAcceptor::from(Arc::new(config)))
 }
 

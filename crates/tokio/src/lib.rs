@@ -65,11 +65,17 @@
 //! | `client` | §3, §4.1 | [`connect`], [`client`], TLS |
 //! | `config` | — | [`Config`]: every limit and timer |
 //! | `error` | §7.4.1 | [`Error`] |
+//! | `hyper_connect` | RFC 8441 §5 | feature `hyper`: `connect_http2`, the client role over a hyper HTTP/2 connection |
+//! | `hyper_upgrade` | §4.2, RFC 8441 §5 | feature `hyper`: `HyperUpgrade`, a WebSocket inside a hyper server, HTTP/1.1 or HTTP/2 |
 #![forbid(unsafe_code)]
 
 mod client;
 mod config;
 mod error;
+#[cfg(feature = "hyper")]
+mod hyper_connect;
+#[cfg(feature = "hyper")]
+mod hyper_upgrade;
 mod message;
 mod server;
 mod socket;
@@ -80,6 +86,10 @@ mod websocket;
 pub use client::{ConnectOptions, client, connect, connect_with};
 pub use config::Config;
 pub use error::Error;
+#[cfg(feature = "hyper")]
+pub use hyper_connect::connect_http2;
+#[cfg(feature = "hyper")]
+pub use hyper_upgrade::{HyperUpgrade, HyperWebSocket, Rejection, Upgrading, is_upgrade_request};
 pub use message::Message;
 pub use server::{Accept, Reject, accept, accept_with_config, read_request, upgrade};
 pub use stream::MaybeTlsStream;

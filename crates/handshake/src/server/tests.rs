@@ -1,4 +1,5 @@
 use super::*;
+use crate::header::parse_extensions;
 
 /// The RFC 6455 §1.2 sample handshake.
 const SAMPLE: &[u8] = b"GET /chat HTTP/1.1\r\n\
@@ -405,4 +406,14 @@ fn malformed_requests_are_400() {
         assert!(matches!(e, Error::Malformed(_)), "{bad:?}: {e:?}");
         assert_eq!(e.status(), 400);
     }
+}
+
+#[test]
+fn a_request_parsed_elsewhere_is_validated_the_same_way() {
+    let parsed = parse(SAMPLE);
+    let built = Request::new("GET", "/chat", 1, parsed.headers().to_vec());
+    assert_eq!(built, parsed);
+    assert_eq!(built.validate(), parsed.validate());
+    let old = Request::new("GET", "/chat", 0, parsed.headers().to_vec());
+    assert_eq!(old.validate(), Err(Error::BadVersion));
 }
