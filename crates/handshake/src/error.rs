@@ -281,7 +281,7 @@ mod tests {
         assert_eq!(status.status(), 401);
         assert_eq!(
             status.to_string(),
-            "server answered 401 Unauthorized instead of 101"
+            "server answered 401 Unauthorized instead of accepting the WebSocket"
         );
         for (error, text) in [
             (Error::BadUrl("no host"), "invalid WebSocket URL: no host"),

@@ -106,6 +106,21 @@ fn handle(
         };
     }
     let name = chat::name_of(request.uri().query());
+    // The same 400 for a malformed since/epoch/backlog as over HTTP/1.1.
+    let resume = match room
+        .as_ref()
+        .map(|_| chat::resume_of(request.uri().query()))
+    {
+        Some(Err(why)) => {
+            shared
+                .metrics
+                .rejected_upgrades
+                .fetch_add(1, Ordering::Relaxed);
+            return text(400, "text/plain; charset=utf-8", format!("{why}\n"));
+        }
+        Some(Ok(resume)) => Some(resume),
+        None => None,
+    };
     let upgrade = match HyperUpgrade::from_request(&mut request) {
         Ok(upgrade) => upgrade,
         Err(rejection) => {
@@ -132,14 +147,14 @@ fn handle(
         };
         shared.gate.upgraded_http2();
         let session = shared.gate.open(peer, &path);
-        let code = match room {
-            Some(room) => {
+        let code = match (room, resume) {
+            (Some(room), Some(resume)) => {
                 shared
                     .chat
-                    .serve(ws, &room, name.as_deref(), &shared.shutdown)
+                    .serve(ws, &room, name.as_deref(), &resume, &shared.shutdown)
                     .await
             }
-            None => {
+            _ => {
                 let mut ws = ws;
                 echo(&mut ws, &shared.shutdown, &shared.metrics).await
             }
