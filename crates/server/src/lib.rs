@@ -20,6 +20,7 @@
 //! | `http` | the plain HTTP answers |
 //! | `gate` | the checks before an upgrade; each WebSocket's bookkeeping |
 //! | `echo` | `/echo` |
+//! | `auth` | the join tokens of `--auth-secret` / `--auth-public-key` |
 //! | `chat` | `/chat/{room}` |
 //! | `close` | the server's own Closes; the code a WebSocket ended with |
 //! | `shared` | the state every connection task shares |
@@ -29,6 +30,7 @@
 //! Every route and status code follows `docs/server-interface.md` §2 and §3.
 #![forbid(unsafe_code)]
 
+mod auth;
 mod chat;
 mod close;
 mod echo;

@@ -66,6 +66,12 @@ pub struct Metrics {
     /// presence (removed by whichever node noticed first).
     pub redis_reaped: AtomicU64,
     closes: Mutex<BTreeMap<CloseCode, u64>>,
+    /// Requests refused before an upgrade by who may join (a token, the
+    /// per-address limit), by reason. The reasons are a fixed set of
+    /// `&'static str`, so the map stays small.
+    refusals: Mutex<BTreeMap<&'static str, u64>>,
+    /// HTTP API calls by endpoint and status.
+    api_calls: Mutex<BTreeMap<(&'static str, u16), u64>>,
 }
 
 impl Metrics {
@@ -94,6 +100,16 @@ impl Metrics {
             .lock()
             .unwrap_or_else(std::sync::PoisonError::into_inner);
         *closes.entry(code).or_default() += 1;
+    }
+
+    /// Counts a join or upgrade refused for `reason` (its plain-text reason).
+    pub fn refused(&self, reason: &'static str) {
+        *lock(&self.refusals).entry(reason).or_default() += 1;
+    }
+
+    /// Counts an HTTP API call to `endpoint` answered with `status`.
+    pub fn api_call(&self, endpoint: &'static str, status: u16) {
+        *lock(&self.api_calls).entry((endpoint, status)).or_default() += 1;
     }
 
     /// The Prometheus text exposition of every counter.
@@ -265,6 +281,19 @@ impl Metrics {
                 counter.load(Relaxed)
             );
         }
+        out.push_str("# HELP ws_refusals_total Requests refused before an upgrade by who may join, by reason.\n");
+        out.push_str("# TYPE ws_refusals_total counter\n");
+        for (reason, count) in lock(&self.refusals).iter() {
+            let _ = writeln!(out, "ws_refusals_total{{reason=\"{reason}\"}} {count}");
+        }
+        out.push_str("# HELP ws_api_requests_total HTTP API calls by endpoint and status.\n");
+        out.push_str("# TYPE ws_api_requests_total counter\n");
+        for ((endpoint, status), count) in lock(&self.api_calls).iter() {
+            let _ = writeln!(
+                out,
+                "ws_api_requests_total{{endpoint=\"{endpoint}\",status=\"{status}\"}} {count}"
+            );
+        }
         out.push_str("# HELP ws_closes_total Closed WebSockets by close code (1006: without a Close frame).\n");
         out.push_str("# TYPE ws_closes_total counter\n");
         for (code, count) in &closes {
@@ -272,6 +301,12 @@ impl Metrics {
         }
         out
     }
+}
+
+fn lock<T>(mutex: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+    mutex
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner)
 }
 
 #[cfg(test)]

@@ -4,9 +4,12 @@
 use std::net::SocketAddr;
 use std::sync::atomic::Ordering;
 
+use std::time::SystemTime;
 use tokio::io::{AsyncRead, AsyncWrite};
-use tracing::debug;
 
+use tracing::{debug, info};
+
+use crate::auth::token_of;
 use crate::chat;
 use crate::echo::echo;
 use crate::http::{self, respond};
@@ -38,7 +41,17 @@ where
     let gate = &shared.gate;
     let path = request.path().to_owned();
     if let Some(room) = chat::room_of(&path) {
-        let name = chat::name_of(request.query());
+        let (requested, identity) = match admit(&request, room, peer, shared) {
+            Ok(admitted) => admitted,
+            Err(response) => {
+                shared
+                    .metrics
+                    .rejected_upgrades
+                    .fetch_add(1, Ordering::Relaxed);
+                respond(stream, &response).await;
+                return;
+            }
+        };
         let resume = match chat::resume_of(request.query()) {
             Ok(resume) => resume,
             Err(why) => {
@@ -55,10 +68,13 @@ where
         };
         drop(request);
         let session = gate.open(peer, &path);
-        let code = shared
-            .chat
-            .serve(ws, room, name.as_deref(), &resume, &shared.shutdown)
-            .await;
+        let join = chat::Join {
+            room,
+            requested: requested.as_deref(),
+            resume: &resume,
+            identity,
+        };
+        let code = shared.chat.serve(ws, join, &shared.shutdown).await;
         session.close(code);
         return;
     }
@@ -88,3 +104,30 @@ where
     }
 }
 // ANCHOR_END: routes
+
+/// Who joins: with `--auth-secret`/`--auth-public-key`, the token's `sub`
+/// (the token checked here, before the upgrade); else the `name` asked
+/// for. A refusal is the whole answer, its reason logged (never the token).
+fn admit(
+    request: &ws_handshake::Request,
+    room: &str,
+    peer: SocketAddr,
+    shared: &Shared,
+) -> Result<(Option<String>, Option<chat::Identity>), Vec<u8>> {
+    let Some(auth) = &shared.auth else {
+        return Ok((chat::name_of(request.query()), None));
+    };
+    match auth.check(token_of(request.query()), room, SystemTime::now()) {
+        Ok(grant) => Ok((
+            Some(grant.sub),
+            Some(chat::Identity {
+                expires: grant.expires,
+            }),
+        )),
+        Err(denied) => {
+            shared.metrics.refused(denied.reason);
+            info!(%peer, room, status = denied.status, reason = denied.reason, "join refused");
+            Err(http::refusal(denied.status, denied.reason))
+        }
+    }
+}

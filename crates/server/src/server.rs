@@ -12,6 +12,7 @@ use tokio::net::{TcpListener, TcpStream};
 use tokio::sync::Notify;
 use tracing::{debug, info, warn};
 
+use crate::auth::Auth;
 use crate::chat;
 use crate::gate::Gate;
 use crate::metrics::Metrics;
@@ -55,6 +56,7 @@ impl Server {
             (Some(cert), Some(key)) => Some(tls::acceptor(cert, key)?),
             _ => None,
         };
+        let auth = auth_of(&options)?;
         let metrics = Arc::new(Metrics::default());
         let chat = chat::Chat::new(
             &chat::Config {
@@ -94,6 +96,7 @@ impl Server {
             tasks: AtomicUsize::new(0),
             tasks_done: Notify::new(),
             chat,
+            auth,
         });
         Ok(Self {
             listener,
@@ -187,6 +190,27 @@ impl Server {
         }
         Ok(())
     }
+}
+
+/// The token verifier of `--auth-secret` or `--auth-public-key`, if any.
+/// The public key is a PEM file, or the PEM text itself.
+fn auth_of(options: &Options) -> Result<Option<Auth>, StartError> {
+    if let Some(secret) = &options.auth_secret {
+        return Ok(Some(Auth::hmac(secret.as_bytes())));
+    }
+    let Some(key) = &options.auth_public_key else {
+        return Ok(None);
+    };
+    let pem = if key.trim_start().starts_with("-----BEGIN") {
+        key.as_bytes().to_vec()
+    } else {
+        std::fs::read(key).map_err(|e| StartError::AuthKey {
+            problem: format!("cannot read {key}: {e}"),
+        })?
+    };
+    Auth::public_key(&pem)
+        .map(Some)
+        .map_err(|problem| StartError::AuthKey { problem })
 }
 
 async fn serve_connection(

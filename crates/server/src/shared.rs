@@ -5,6 +5,7 @@ use std::sync::atomic::AtomicUsize;
 
 use tokio::sync::Notify;
 
+use crate::auth::Auth;
 use crate::chat::Chat;
 use crate::gate::Gate;
 use crate::metrics::Metrics;
@@ -25,4 +26,6 @@ pub(crate) struct Shared {
     pub(crate) tasks_done: Notify,
     /// The chat rooms: local, or shared through Redis (`--redis`).
     pub(crate) chat: Chat,
+    /// `--auth-secret` / `--auth-public-key`: chat joins need a token.
+    pub(crate) auth: Option<Auth>,
 }

@@ -50,6 +50,11 @@ pub enum StartError {
     },
     /// The tokio runtime could not be built (`--threads`).
     Runtime(io::Error),
+    /// `--auth-public-key` is unreadable or not a usable public key.
+    AuthKey {
+        /// What is wrong with it.
+        problem: String,
+    },
 }
 
 impl StartError {
@@ -62,6 +67,7 @@ impl StartError {
             Self::TlsFile { .. } | Self::TlsPair { .. } => 4,
             Self::Redis { .. } => 5,
             Self::Runtime(_) => 6,
+            Self::AuthKey { .. } => 2,
         }
     }
 }
@@ -102,6 +108,7 @@ impl fmt::Display for StartError {
                 write!(f, "cannot use {url} (--redis): {problem}")
             }
             Self::Runtime(source) => write!(f, "cannot start the runtime (--threads): {source}"),
+            Self::AuthKey { problem } => write!(f, "cannot use --auth-public-key: {problem}"),
         }
     }
 }

@@ -120,19 +120,12 @@ impl Chat {
     pub(crate) async fn serve<S>(
         &self,
         ws: WebSocket<S>,
-        room: &str,
-        requested: Option<&str>,
-        resume: &Resume,
+        join: session::Join<'_>,
         shutdown: &Shutdown,
     ) -> CloseCode
     where
         S: AsyncRead + AsyncWrite + Unpin + Send + 'static,
     {
-        let join = session::Join {
-            room,
-            requested,
-            resume,
-        };
         match &self.layer {
             Layer::Local(local) => session::serve(ws, join, &**local, shutdown).await,
             // Boxed: the single-node path keeps its small futures.

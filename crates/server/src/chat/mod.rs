@@ -55,3 +55,4 @@ pub(crate) use history::Limits as HistoryLimits;
 pub(crate) use layer::{Chat, Config};
 pub(crate) use names::{name_of, room_of};
 pub(crate) use resume::resume_of;
+pub(crate) use session::{Identity, Join};
