@@ -292,3 +292,54 @@ fn a_public_key_that_is_not_one_is_a_start_error() {
         .unwrap();
     assert_eq!(status.code(), Some(2));
 }
+
+/// The next event of `kind`, others skipped.
+async fn next_of(ws: &mut Ws, kind: &str) -> Value {
+    common::chat::next_of(ws, kind).await
+}
+
+#[tokio::test]
+async fn two_connections_of_one_sub_are_one_member() {
+    let server = Server::start(&["--auth-secret", SECRET]);
+    let alice = hs256(SECRET, &claims("alice", &["lobby"]));
+    let bob = hs256(SECRET, &claims("bob", &["lobby"]));
+    let (mut b, _) = join_token(&server, "lobby", &bob).await;
+    let (mut a1, _) = join_token(&server, "lobby", &alice).await;
+    assert_eq!(next_of(&mut b, "join").await["name"], "alice");
+    let (mut a2, welcome) = join_token(&server, "lobby", &alice).await;
+    assert_eq!(welcome["name"], "alice", "never alice-2");
+    assert_eq!(common::chat::users(&welcome), ["bob", "alice"]);
+    // bob hears no second join: the next thing he gets is his own `users`.
+    common::chat::send(&mut b, &json!({"type": "who"})).await;
+    let users = next(&mut b).await;
+    assert_eq!(users["type"], "users", "{users}");
+    assert_eq!(common::chat::users(&users), ["bob", "alice"]);
+    // A room message and a direct message reach both connections.
+    common::chat::say(&mut b, "hello").await;
+    common::chat::send(
+        &mut b,
+        &json!({"type": "direct", "to": "alice", "text": "psst"}),
+    )
+    .await;
+    for ws in [&mut a1, &mut a2] {
+        assert_eq!(next_of(ws, "message").await["text"], "hello");
+        assert_eq!(next_of(ws, "direct").await["text"], "psst");
+    }
+    // One connection goes: alice stays.
+    a1.close(ws_tokio::CloseCode::NORMAL, "").await.ok();
+    drop(a1);
+    common::chat::say(&mut a2, "still here").await;
+    assert_eq!(next(&mut b).await["text"], "hello");
+    let event = next(&mut b).await;
+    assert_eq!(
+        event["type"], "direct",
+        "the copy of bob's own direct: {event}"
+    );
+    let event = next(&mut b).await;
+    assert_eq!(event["type"], "message", "no leave before it: {event}");
+    assert_eq!(event["text"], "still here");
+    // The last one goes: alice leaves.
+    a2.close(ws_tokio::CloseCode::NORMAL, "").await.ok();
+    drop(a2);
+    assert_eq!(next_of(&mut b, "leave").await["name"], "alice");
+}

@@ -37,7 +37,16 @@ pub(crate) trait ChannelLayer: Sync {
     /// Joins `room` as `requested` (made unique) or `guest-N`: the outbox
     /// starts with `welcome` and the history `resume` asks for, the others
     /// get `join`.
-    async fn join(&self, room: &str, requested: Option<&str>, resume: &Resume) -> Joined;
+    ///
+    /// An `identified` name (a token's `sub`) is never made unique: a
+    /// second connection of it is the same member.
+    async fn join(
+        &self,
+        room: &str,
+        requested: Option<&str>,
+        resume: &Resume,
+        identified: bool,
+    ) -> Joined;
 
     /// A room message, to every member (this one too), numbered and kept;
     /// with an `id`, acknowledged, and not delivered twice.

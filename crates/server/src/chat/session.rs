@@ -26,8 +26,8 @@ use super::protocol::{self, Command, ErrorCode, Refusal};
 use super::queue::Outbox;
 use super::ratelimit::{BURST, RATE, TokenBucket};
 use super::resume::Resume;
-use super::room::{Joined, Membership};
-use crate::close::{self, SHUTTING_DOWN, SLOW_CONSUMER, TOKEN_EXPIRED};
+use super::room::{Joined, Kick, Membership};
+use crate::close::{self, REMOVED, SHUTTING_DOWN, SLOW_CONSUMER, TOKEN_EXPIRED};
 use crate::metrics::Metrics;
 use crate::shutdown::Shutdown;
 
@@ -44,6 +44,8 @@ enum Ended {
     Failed,
     /// The token's `exp` passed: closed with 4001.
     Expired,
+    /// Removed through the HTTP API: closed with 4003.
+    Removed,
 }
 
 /// What a connection asked to join: the room, the name, the history.
@@ -87,7 +89,9 @@ where
         membership,
         mut outbox,
         kicked,
-    } = layer.join(room, requested, resume).await;
+    } = layer
+        .join(room, requested, resume, identity.is_some())
+        .await;
     // At `exp` by the wall clock, measured on the monotonic one from now.
     let expires = identity.map(|id| {
         let left = id
@@ -129,6 +133,7 @@ where
         Ended::Kicked => SLOW_CONSUMER.code,
         Ended::Shutdown => SHUTTING_DOWN.code,
         Ended::Expired => TOKEN_EXPIRED.code,
+        Ended::Removed => REMOVED.code,
         Ended::Reader | Ended::Failed => code,
     }
 }
@@ -231,7 +236,7 @@ struct Batch {
 /// What, besides a frame, the writer wakes for.
 struct Wake<'a> {
     /// The room dropped this member as a slow consumer.
-    kicked: &'a Notify,
+    kicked: &'a Kick,
     /// The reader finished.
     reader_done: &'a Notify,
     shutdown: &'a Shutdown,
@@ -309,7 +314,11 @@ where
         let step = tokio::select! {
             biased;
             () = &mut reader_done => Step::Stop(Ended::Reader),
-            () = &mut kicked => Step::Close(Ended::Kicked),
+            () = &mut kicked => Step::Close(if wake.kicked.was_removal() {
+                Ended::Removed
+            } else {
+                Ended::Kicked
+            }),
             () = &mut shutdown => Step::Close(Ended::Shutdown),
             () = &mut expired => Step::Close(Ended::Expired),
             // Cancelling this between `recv` and the queueing loses
@@ -323,6 +332,7 @@ where
                 let closing = match ended {
                     Ended::Kicked => SLOW_CONSUMER,
                     Ended::Expired => TOKEN_EXPIRED,
+                    Ended::Removed => REMOVED,
                     _ => SHUTTING_DOWN,
                 };
                 // Bounded by the close timeout; the reader sees the answer.

@@ -38,8 +38,14 @@ impl ChannelLayer for RedisLayer {
         &self.rooms
     }
 
-    async fn join(&self, room: &str, requested: Option<&str>, resume: &Resume) -> Joined {
-        Box::pin(self.join_nodes(room, requested, resume)).await
+    async fn join(
+        &self,
+        room: &str,
+        requested: Option<&str>,
+        resume: &Resume,
+        identified: bool,
+    ) -> Joined {
+        Box::pin(self.join_nodes(room, requested, resume, identified)).await
     }
 
     async fn say(&self, membership: &Membership, text: &str, id: Option<&str>) {
@@ -64,11 +70,17 @@ impl RedisLayer {
     /// Joins `room` across the nodes: the first free name of `requested`,
     /// `requested-2`, … (or `guest-N`) among every node's members; the
     /// `welcome` lists them all. Falls back to a local join if Redis fails.
-    async fn join_nodes(&self, room: &str, requested: Option<&str>, resume: &Resume) -> Joined {
+    async fn join_nodes(
+        &self,
+        room: &str,
+        requested: Option<&str>,
+        resume: &Resume,
+        identified: bool,
+    ) -> Joined {
         let rooms = &self.rooms;
         let base = rooms.base_name(requested);
         if !self.is_up() {
-            return rooms.join(room, Some(&base), resume);
+            return rooms.join(room, Some(&base), resume, identified);
         }
         let pending = rooms.join_pending(room);
         let limits = rooms.limits();
