@@ -20,6 +20,7 @@
 //! | `http` | the plain HTTP answers |
 //! | `gate` | the checks before an upgrade; each WebSocket's bookkeeping |
 //! | `echo` | `/echo` |
+//! | `api` | `/api/rooms/...`: the HTTP API of `--api-key` |
 //! | `auth` | the join tokens of `--auth-secret` / `--auth-public-key` |
 //! | `chat` | `/chat/{room}` |
 //! | `close` | the server's own Closes; the code a WebSocket ended with |
@@ -30,6 +31,7 @@
 //! Every route and status code follows `docs/server-interface.md` §2 and §3.
 #![forbid(unsafe_code)]
 
+mod api;
 mod auth;
 mod chat;
 mod close;

@@ -9,6 +9,7 @@ use tokio::io::{AsyncRead, AsyncWrite};
 
 use tracing::{debug, info};
 
+use crate::api;
 use crate::auth::token_of;
 use crate::chat;
 use crate::echo::echo;
@@ -76,6 +77,19 @@ where
         };
         let code = shared.chat.serve(ws, join, &shared.shutdown).await;
         session.close(code);
+        return;
+    }
+    if path.starts_with("/api/")
+        && let Some(api) = &shared.api
+    {
+        shared.metrics.http_requests.fetch_add(1, Ordering::Relaxed);
+        let cx = api::Context {
+            chat: &shared.chat,
+            metrics: &shared.metrics,
+            timeout: shared.config.handshake_timeout,
+        };
+        let response = api.answer(&mut stream, &request, leftover, cx).await;
+        respond(stream, &response).await;
         return;
     }
     match path.as_str() {

@@ -12,6 +12,7 @@ use tokio::net::{TcpListener, TcpStream};
 use tokio::sync::Notify;
 use tracing::{debug, info, warn};
 
+use crate::api::Api;
 use crate::auth::Auth;
 use crate::chat;
 use crate::gate::Gate;
@@ -97,6 +98,7 @@ impl Server {
             tasks_done: Notify::new(),
             chat,
             auth,
+            api: Api::new(&options.api_keys),
         });
         Ok(Self {
             listener,

@@ -5,6 +5,7 @@ use std::sync::atomic::AtomicUsize;
 
 use tokio::sync::Notify;
 
+use crate::api::Api;
 use crate::auth::Auth;
 use crate::chat::Chat;
 use crate::gate::Gate;
@@ -28,4 +29,6 @@ pub(crate) struct Shared {
     pub(crate) chat: Chat,
     /// `--auth-secret` / `--auth-public-key`: chat joins need a token.
     pub(crate) auth: Option<Auth>,
+    /// `--api-key`: the HTTP API.
+    pub(crate) api: Option<Api>,
 }

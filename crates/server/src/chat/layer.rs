@@ -124,6 +124,35 @@ impl Chat {
         }
     }
 
+    /// The rooms of this node (with `--redis`, its share of them).
+    fn rooms(&self) -> &Rooms {
+        match &self.layer {
+            Layer::Local(local) => local.rooms(),
+            Layer::Redis(layer) => layer.rooms(),
+        }
+    }
+
+    /// `POST /api/rooms/{room}/messages`: a room message from `from`;
+    /// its `seq`.
+    pub(crate) fn publish(&self, room: &str, from: &str, text: &str, id: Option<&str>) -> u64 {
+        self.rooms().publish(room, from, text, id)
+    }
+
+    /// `GET /api/rooms/{room}/users`.
+    pub(crate) fn members_of(&self, room: &str) -> Vec<String> {
+        self.rooms().members_of(room)
+    }
+
+    /// `GET /api/rooms/{room}/messages?since=S&limit=L`.
+    pub(crate) fn page(&self, room: &str, since: u64, limit: usize) -> super::Page {
+        self.rooms().page(room, since, limit)
+    }
+
+    /// `DELETE /api/rooms/{room}/users/{name}`: `false` if unknown.
+    pub(crate) fn remove_member(&self, room: &str, name: &str) -> bool {
+        self.rooms().remove_member(room, name)
+    }
+
     /// Serves one member of `room` until the connection ends; returns the
     /// close code it ended with.
     pub(crate) async fn serve<S>(

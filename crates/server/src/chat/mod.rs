@@ -15,6 +15,7 @@
 //!
 //! | module | what it does |
 //! |---|---|
+//! | `backend` | the HTTP API's steps in a room: publish, members, history, remove |
 //! | `layer` | [`Chat`] and the [`layer::ChannelLayer`] interface sessions call |
 //! | `local` | the rooms of one process (the default) |
 //! | `redis` | `--redis`: rooms shared by several nodes (`docs/redis.md`) |
@@ -34,6 +35,7 @@
 //! the name parsers; the chat uses only the leaf modules `metrics` and
 //! `shutdown` of the crate, passed in.
 
+mod backend;
 mod fanout;
 mod history;
 mod layer;
@@ -51,8 +53,11 @@ mod session;
 #[cfg(test)]
 mod tests;
 
+pub(crate) use backend::Page;
 pub(crate) use history::Limits as HistoryLimits;
 pub(crate) use layer::{Chat, Config};
 pub(crate) use names::{name_of, room_of};
+pub(crate) use protocol::MAX_TEXT_CHARS;
+pub(crate) use ratelimit::{BURST, RATE, TokenBucket};
 pub(crate) use resume::resume_of;
 pub(crate) use session::{Identity, Join};

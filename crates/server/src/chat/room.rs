@@ -118,7 +118,6 @@ impl Kick {
     }
 
     /// Removed (`DELETE /api/rooms/{room}/users/{name}`).
-    #[allow(dead_code, reason = "the HTTP API's DELETE comes next")]
     pub(crate) fn remove(&self) {
         self.removed.store(true, Relaxed);
         self.notify.notify_one();
