@@ -85,7 +85,7 @@ impl Server {
         let config = options.socket_config();
         let gate = Gate::new(
             options.allowed_origins,
-            options.max_connections,
+            (options.max_connections, options.max_connections_per_ip),
             config.clone(),
             Arc::clone(&metrics),
         );

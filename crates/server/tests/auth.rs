@@ -343,3 +343,24 @@ async fn two_connections_of_one_sub_are_one_member() {
     drop(a2);
     assert_eq!(next_of(&mut b, "leave").await["name"], "alice");
 }
+
+#[tokio::test]
+async fn upgrades_past_the_per_address_limit_get_429() {
+    let server = Server::start(&["--max-connections-per-ip", "2", "--auth-secret", SECRET]);
+    let token = hs256(SECRET, &claims("fay", &["lobby"]));
+    let (_chat, _) = join_token(&server, "lobby", &token).await;
+    let _echo = common::open(&server, "/echo");
+    let (status, body) = attempt(&server, "/echo");
+    assert_eq!(
+        (status, body.as_str()),
+        (429, "too many connections from this address")
+    );
+    assert_eq!(
+        attempt(&server, &format!("/chat/lobby?token={token}")).0,
+        429
+    );
+    // Plain requests are not counted.
+    assert_eq!(server.get("/healthz").0, 200);
+    let metrics = server.wait_for_metric("reason=\"too many connections from this address\"} 2");
+    assert!(metrics.contains("} 2"), "{metrics}");
+}
