@@ -265,3 +265,43 @@ fn a_key_has_a_members_rate_and_calls_are_counted() {
         "{metrics}"
     );
 }
+
+#[tokio::test]
+async fn with_redis_a_publish_reaches_every_node_with_one_seq() {
+    let Some(redis) = common::redis::Redis::start() else {
+        return;
+    };
+    let a = common::redis::node(&redis, &["--api-key", KEY]);
+    let b = common::redis::node(&redis, &["--api-key", KEY]);
+    common::redis::wait_health(&a, "ok");
+    common::redis::wait_health(&b, "ok");
+    let (mut ann, _) = join(&a, "lobby", Some("ann")).await;
+    let (mut bob, _) = join(&b, "lobby", Some("bob")).await;
+    let (status, body) = call(
+        &a,
+        "POST",
+        "/api/rooms/lobby/messages",
+        Some(KEY),
+        Some(r#"{"text":"from a backend"}"#),
+    );
+    assert_eq!(status, 202, "{body}");
+    let seq = body["seq"].clone();
+    for ws in [&mut ann, &mut bob] {
+        let message = next_of(ws, "message").await;
+        assert_eq!(
+            (&message["text"], &message["seq"]),
+            (&json!("from a backend"), &seq)
+        );
+    }
+    // The other node sees every node's members and the shared history.
+    let (_, users) = call(&b, "GET", "/api/rooms/lobby/users", Some(KEY), None);
+    assert_eq!(users["users"], json!(["ann", "bob"]));
+    let (_, page) = call(&b, "GET", "/api/rooms/lobby/messages", Some(KEY), None);
+    let texts: Vec<_> = page["messages"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|m| m["seq"].clone())
+        .collect();
+    assert_eq!(texts, [seq]);
+}

@@ -143,19 +143,22 @@ impl Api {
                 };
                 match parse_publish(&body) {
                     Ok(p) => {
-                        let seq = cx.chat.publish(room, &p.from, &p.text, p.id.as_deref());
+                        let seq = cx
+                            .chat
+                            .publish(room, &p.from, &p.text, p.id.as_deref())
+                            .await;
                         (202, json!({ "seq": seq }).to_string())
                     }
                     Err(why) => error(400, &why),
                 }
             }
             Endpoint::Users(room) => {
-                let users = cx.chat.members_of(room);
+                let users = cx.chat.members_of(room).await;
                 (200, json!({ "room": room, "users": users }).to_string())
             }
             Endpoint::History(room) => match history_query(request.query()) {
                 Ok((since, limit)) => {
-                    let page = cx.chat.page(room, since, limit);
+                    let page = cx.chat.page(room, since, limit).await;
                     let messages: Vec<&str> = page.messages.iter().map(|m| m.as_str()).collect();
                     let body = format!(
                         "{{\"epoch\":{},\"messages\":[{}]}}",

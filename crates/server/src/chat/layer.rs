@@ -134,18 +134,35 @@ impl Chat {
 
     /// `POST /api/rooms/{room}/messages`: a room message from `from`;
     /// its `seq`.
-    pub(crate) fn publish(&self, room: &str, from: &str, text: &str, id: Option<&str>) -> u64 {
-        self.rooms().publish(room, from, text, id)
+    /// With `--redis`, numbered in Redis and delivered on every node.
+    pub(crate) async fn publish(
+        &self,
+        room: &str,
+        from: &str,
+        text: &str,
+        id: Option<&str>,
+    ) -> u64 {
+        match &self.layer {
+            Layer::Local(local) => local.rooms().publish(room, from, text, id),
+            Layer::Redis(layer) => Box::pin(layer.publish_nodes(room, from, text, id)).await,
+        }
     }
 
-    /// `GET /api/rooms/{room}/users`.
-    pub(crate) fn members_of(&self, room: &str) -> Vec<String> {
-        self.rooms().members_of(room)
+    /// `GET /api/rooms/{room}/users` (with `--redis`, every node's).
+    pub(crate) async fn members_of(&self, room: &str) -> Vec<String> {
+        match &self.layer {
+            Layer::Local(local) => local.rooms().members_of(room),
+            Layer::Redis(layer) => Box::pin(layer.members_nodes(room)).await,
+        }
     }
 
-    /// `GET /api/rooms/{room}/messages?since=S&limit=L`.
-    pub(crate) fn page(&self, room: &str, since: u64, limit: usize) -> super::Page {
-        self.rooms().page(room, since, limit)
+    /// `GET /api/rooms/{room}/messages?since=S&limit=L` (with `--redis`,
+    /// the history kept in Redis).
+    pub(crate) async fn page(&self, room: &str, since: u64, limit: usize) -> super::Page {
+        match &self.layer {
+            Layer::Local(local) => local.rooms().page(room, since, limit),
+            Layer::Redis(layer) => Box::pin(layer.page_nodes(room, since, limit)).await,
+        }
     }
 
     /// `DELETE /api/rooms/{room}/users/{name}`: `false` if unknown.

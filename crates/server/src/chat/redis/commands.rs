@@ -144,28 +144,8 @@ impl RedisLayer {
         if !self.is_up() || !membership.is_current() {
             return membership.say(text, id);
         }
-        let room = membership.room();
-        let (before, after) = message_halves(room, membership.name(), text, now_ms(), id);
-        let head = wire::event(Kind::Message, &self.node, "", membership.name(), "");
-        let limits = self.rooms.limits();
-        let mut conn = self.conn.clone();
         let said = self
-            .scripts
-            .say
-            .key(seq_key(room))
-            .key(members_key(room))
-            .key(&history_keys(room))
-            .arg(channel(room))
-            .arg(head)
-            .arg(before)
-            .arg(after)
-            .arg(id.unwrap_or(""))
-            .arg(&*new_epoch())
-            .arg(limits.count)
-            .arg(millis(limits.ttl))
-            .arg(limits.bytes)
-            .arg(now_ms())
-            .invoke_async::<(u8, u64)>(&mut conn)
+            .say_script(membership.room(), membership.name(), text, id)
             .await;
         let metrics = self.metrics();
         match said {
@@ -188,6 +168,39 @@ impl RedisLayer {
         }
     }
     // ANCHOR_END: say
+
+    /// Runs `say.lua`: a room message from `from`, numbered, kept and
+    /// published to every node; `(1, seq)`, or `(0, seq)` for an `id`
+    /// already kept.
+    pub(crate) async fn say_script(
+        &self,
+        room: &str,
+        from: &str,
+        text: &str,
+        id: Option<&str>,
+    ) -> redis::RedisResult<(u8, u64)> {
+        let (before, after) = message_halves(room, from, text, now_ms(), id);
+        let head = wire::event(Kind::Message, &self.node, "", from, "");
+        let limits = self.rooms.limits();
+        let mut conn = self.conn.clone();
+        self.scripts
+            .say
+            .key(seq_key(room))
+            .key(members_key(room))
+            .key(&history_keys(room))
+            .arg(channel(room))
+            .arg(head)
+            .arg(before)
+            .arg(after)
+            .arg(id.unwrap_or(""))
+            .arg(&*new_epoch())
+            .arg(limits.count)
+            .arg(millis(limits.ttl))
+            .arg(limits.bytes)
+            .arg(now_ms())
+            .invoke_async::<(u8, u64)>(&mut conn)
+            .await
+    }
 
     /// Publishes a direct message to `to`, on whichever node it is.
     ///

@@ -39,6 +39,7 @@
 //! | `commands` | what a session asks: join, say, direct, who, leave |
 //! | `tasks` | the background tasks: subscription, presence, slow consumers |
 
+mod backend;
 mod commands;
 mod scripts;
 mod tasks;
