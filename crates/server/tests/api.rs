@@ -305,3 +305,30 @@ async fn with_redis_a_publish_reaches_every_node_with_one_seq() {
         .collect();
     assert_eq!(texts, [seq]);
 }
+
+#[tokio::test]
+async fn with_redis_delete_removes_a_member_on_another_node() {
+    let Some(redis) = common::redis::Redis::start() else {
+        return;
+    };
+    let a = common::redis::node(&redis, &["--api-key", KEY]);
+    let b = common::redis::node(&redis, &["--api-key", KEY]);
+    let (mut ann, _) = join(&a, "lobby", Some("ann")).await;
+    let (mut bob, _) = join(&b, "lobby", Some("bob")).await;
+    assert_eq!(next_of(&mut ann, "join").await["name"], "bob");
+    let (status, _) = call(&a, "DELETE", "/api/rooms/lobby/users/bob", Some(KEY), None);
+    assert_eq!(status, 204);
+    assert_eq!(close_code(&mut bob).await, Some(4003));
+    assert_eq!(next_of(&mut ann, "leave").await["name"], "bob");
+    assert_eq!(
+        call(
+            &a,
+            "DELETE",
+            "/api/rooms/lobby/users/nobody",
+            Some(KEY),
+            None
+        )
+        .0,
+        404
+    );
+}

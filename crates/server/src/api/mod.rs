@@ -170,8 +170,10 @@ impl Api {
                 Err(why) => error(400, &why),
             },
             Endpoint::Remove(room, raw) => {
-                let removed = chat::name_of(Some(&format!("name={raw}")))
-                    .is_some_and(|name| cx.chat.remove_member(room, &name));
+                let removed = match chat::name_of(Some(&format!("name={raw}"))) {
+                    Some(name) => cx.chat.remove_member(room, &name).await,
+                    None => false,
+                };
                 if removed {
                     (204, String::new())
                 } else {

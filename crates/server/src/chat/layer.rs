@@ -124,14 +124,6 @@ impl Chat {
         }
     }
 
-    /// The rooms of this node (with `--redis`, its share of them).
-    fn rooms(&self) -> &Rooms {
-        match &self.layer {
-            Layer::Local(local) => local.rooms(),
-            Layer::Redis(layer) => layer.rooms(),
-        }
-    }
-
     /// `POST /api/rooms/{room}/messages`: a room message from `from`;
     /// its `seq`.
     /// With `--redis`, numbered in Redis and delivered on every node.
@@ -166,8 +158,12 @@ impl Chat {
     }
 
     /// `DELETE /api/rooms/{room}/users/{name}`: `false` if unknown.
-    pub(crate) fn remove_member(&self, room: &str, name: &str) -> bool {
-        self.rooms().remove_member(room, name)
+    /// With `--redis`, on whichever node the member is.
+    pub(crate) async fn remove_member(&self, room: &str, name: &str) -> bool {
+        match &self.layer {
+            Layer::Local(local) => local.rooms().remove_member(room, name),
+            Layer::Redis(layer) => Box::pin(layer.remove_nodes(room, name)).await,
+        }
     }
 
     /// Serves one member of `room` until the connection ends; returns the

@@ -10,7 +10,7 @@ use ws_tokio::Utf8Bytes;
 
 use super::super::backend::Page;
 use super::RedisLayer;
-use super::wire::{self, history_keys, members_key};
+use super::wire::{self, Kind, history_keys, members_key};
 
 impl RedisLayer {
     /// `POST /api/rooms/{room}/messages` on every node.
@@ -37,6 +37,24 @@ impl RedisLayer {
             Err(e) => {
                 self.failed("publish", &e);
                 self.rooms.publish(room, from, text, id)
+            }
+        }
+    }
+
+    /// `DELETE /api/rooms/{room}/users/{name}` on every node: published
+    /// to the room's channel if some node has a member called `name`
+    /// (`false` if none has); each node then removes its connections of
+    /// it (`tasks`).
+    pub(crate) async fn remove_nodes(&self, room: &str, name: &str) -> bool {
+        if !self.is_up() {
+            return self.rooms.remove_member(room, name);
+        }
+        let event = wire::event(Kind::Remove, &self.node, name, "", "");
+        match self.publish(room, name, &event).await {
+            Ok(published) => published > 0,
+            Err(e) => {
+                self.failed("remove", &e);
+                self.rooms.remove_member(room, name)
             }
         }
     }

@@ -325,7 +325,12 @@ impl RedisLayer {
 
     /// Publishes `event` in `room` with the next number; 0 if `to` is not
     /// empty and names nobody.
-    async fn publish(&self, room: &str, to: &str, event: &str) -> redis::RedisResult<u64> {
+    pub(super) async fn publish(
+        &self,
+        room: &str,
+        to: &str,
+        event: &str,
+    ) -> redis::RedisResult<u64> {
         let mut conn = self.conn.clone();
         self.scripts
             .publish
