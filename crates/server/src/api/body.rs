@@ -151,6 +151,43 @@ async fn discard<S: AsyncRead + Unpin>(stream: &mut S, left: usize, timeout: Dur
 mod tests {
     use super::*;
 
+    /// A cheap stand-in for a fuzz target: arbitrary bytes never panic,
+    /// and whatever parses keeps the limits.
+    #[test]
+    fn arbitrary_bodies() {
+        let pieces: [&[u8]; 12] = [
+            b"{",
+            b"}",
+            b"\"text\"",
+            b":",
+            b",",
+            b"\"",
+            b"\\u0000",
+            b"\"from\"",
+            b"\"id\"",
+            b"null",
+            b"7",
+            "é".as_bytes(),
+        ];
+        let mut state = 0x9e37_79b9_u32;
+        let mut next = || {
+            state ^= state << 13;
+            state ^= state >> 17;
+            state ^= state << 5;
+            state as usize
+        };
+        for _ in 0..5000 {
+            let mut body = Vec::new();
+            for _ in 0..next() % 16 {
+                body.extend_from_slice(pieces[next() % pieces.len()]);
+            }
+            if let Ok(p) = parse_publish(&body) {
+                assert!((1..=MAX_TEXT_CHARS).contains(&p.text.chars().count()));
+                assert!(p.from.chars().count() <= MAX_FROM_CHARS);
+            }
+        }
+    }
+
     #[test]
     fn publishes() {
         let p = parse_publish(br#"{"text":"hi"}"#).unwrap();
