@@ -175,9 +175,14 @@ impl Auth {
                 reason: "room not allowed by token",
             });
         }
+        // An `exp` beyond what the clock can hold (a signed token may still
+        // say anything) is refused rather than overflowing.
+        let expires = UNIX_EPOCH
+            .checked_add(Duration::from_secs(claims.exp))
+            .ok_or(Denied::unauthorized("malformed token: exp out of range"))?;
         Ok(Grant {
             sub: sub.to_owned(),
-            expires: UNIX_EPOCH + Duration::from_secs(claims.exp),
+            expires,
         })
     }
 }

@@ -108,7 +108,8 @@ Exit status:
   0  stopped by SIGINT or SIGTERM after closing every WebSocket
   1  failed while serving
   2  bad command line (unknown option, a value that does not parse, an
-     --auth-public-key that is not an RSA or P-256 public key)
+     empty --auth-secret, an --auth-public-key that is not an RSA or P-256
+     public key)
   3  --listen: the address cannot be bound (in use, not local, not permitted)
   4  --tls-cert / --tls-key: a file is missing, unreadable or not PEM, or the
      key does not belong to the certificate

@@ -198,6 +198,12 @@ impl Server {
 /// The public key is a PEM file, or the PEM text itself.
 fn auth_of(options: &Options) -> Result<Option<Auth>, StartError> {
     if let Some(secret) = &options.auth_secret {
+        if secret.is_empty() {
+            return Err(StartError::AuthKey {
+                option: "--auth-secret",
+                problem: "an empty secret would let anyone sign tokens".into(),
+            });
+        }
         return Ok(Some(Auth::hmac(secret.as_bytes())));
     }
     let Some(key) = &options.auth_public_key else {
@@ -207,12 +213,16 @@ fn auth_of(options: &Options) -> Result<Option<Auth>, StartError> {
         key.as_bytes().to_vec()
     } else {
         std::fs::read(key).map_err(|e| StartError::AuthKey {
+            option: "--auth-public-key",
             problem: format!("cannot read {key}: {e}"),
         })?
     };
     Auth::public_key(&pem)
         .map(Some)
-        .map_err(|problem| StartError::AuthKey { problem })
+        .map_err(|problem| StartError::AuthKey {
+            option: "--auth-public-key",
+            problem,
+        })
 }
 
 async fn serve_connection(

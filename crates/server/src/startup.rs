@@ -50,8 +50,11 @@ pub enum StartError {
     },
     /// The tokio runtime could not be built (`--threads`).
     Runtime(io::Error),
-    /// `--auth-public-key` is unreadable or not a usable public key.
+    /// `--auth-public-key` is unreadable or not a usable public key, or
+    /// `--auth-secret` is empty.
     AuthKey {
+        /// The option.
+        option: &'static str,
         /// What is wrong with it.
         problem: String,
     },
@@ -108,7 +111,7 @@ impl fmt::Display for StartError {
                 write!(f, "cannot use {url} (--redis): {problem}")
             }
             Self::Runtime(source) => write!(f, "cannot start the runtime (--threads): {source}"),
-            Self::AuthKey { problem } => write!(f, "cannot use --auth-public-key: {problem}"),
+            Self::AuthKey { option, problem } => write!(f, "cannot use {option}: {problem}"),
         }
     }
 }

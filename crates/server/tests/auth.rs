@@ -364,3 +364,31 @@ async fn upgrades_past_the_per_address_limit_get_429() {
     let metrics = server.wait_for_metric("reason=\"too many connections from this address\"} 2");
     assert!(metrics.contains("} 2"), "{metrics}");
 }
+
+#[test]
+fn an_empty_secret_is_a_start_error() {
+    let status = std::process::Command::new(env!("CARGO_BIN_EXE_ws-server"))
+        .args(["--listen", "127.0.0.1:0", "--auth-secret", ""])
+        .stderr(std::process::Stdio::null())
+        .status()
+        .unwrap();
+    assert_eq!(status.code(), Some(2));
+}
+
+#[tokio::test]
+async fn an_exp_beyond_the_clock_is_refused_not_a_crash() {
+    let server = Server::start(&["--auth-secret", SECRET]);
+    let token = hs256(
+        SECRET,
+        &json!({"sub": "zed", "rooms": ["r"], "exp": u64::MAX}),
+    );
+    assert_eq!(attempt(&server, &format!("/chat/r?token={token}")).0, 401);
+    // Far off but representable: let in, and the server lives on.
+    let token = hs256(
+        SECRET,
+        &json!({"sub": "zed", "rooms": ["r"], "exp": 1u64 << 40}),
+    );
+    let (_ws, welcome) = join_token(&server, "r", &token).await;
+    assert_eq!(welcome["name"], "zed");
+    assert_eq!(server.get("/healthz").0, 200);
+}

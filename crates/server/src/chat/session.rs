@@ -93,12 +93,13 @@ where
         .join(room, requested, resume, identity.is_some())
         .await;
     // At `exp` by the wall clock, measured on the monotonic one from now.
-    let expires = identity.map(|id| {
+    // An `exp` too far off for the monotonic clock never comes.
+    let expires = identity.and_then(|id| {
         let left = id
             .expires
             .duration_since(std::time::SystemTime::now())
             .unwrap_or_default();
-        tokio::time::Instant::now() + left
+        tokio::time::Instant::now().checked_add(left)
     });
     debug!(room, name = membership.name(), "joined");
     ws.with_stream(limit_send_buffer);
