@@ -392,3 +392,31 @@ async fn an_exp_beyond_the_clock_is_refused_not_a_crash() {
     assert_eq!(welcome["name"], "zed");
     assert_eq!(server.get("/healthz").0, 200);
 }
+
+#[tokio::test]
+async fn an_rsa_key_accepts_rs256_tokens_only() {
+    let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/keys");
+    let private = std::fs::read(format!("{dir}/rs256-private.pem")).unwrap();
+    let public = format!("{dir}/rs256-public.pem");
+    let server = Server::start(&["--auth-public-key", &public]);
+    let key = EncodingKey::from_rsa_pem(&private).unwrap();
+    let token = jsonwebtoken::encode(
+        &Header::new(Algorithm::RS256),
+        &claims("rita", &["lobby"]),
+        &key,
+    )
+    .unwrap();
+    let (_ws, welcome) = join_token(&server, "lobby", &token).await;
+    assert_eq!(welcome["name"], "rita");
+    // An ES256 token, and an HMAC one keyed with the public PEM: refused.
+    let (other, _) = es256_pair();
+    let es = es256(&other, &claims("rita", &["lobby"]));
+    let (status, body) = attempt(&server, &format!("/chat/lobby?token={es}"));
+    assert_eq!((status, body.as_str()), (401, "wrong token algorithm"));
+    let pem = std::fs::read_to_string(&public).unwrap();
+    let confused = hs256(&pem, &claims("eve", &["lobby"]));
+    assert_eq!(
+        attempt(&server, &format!("/chat/lobby?token={confused}")).0,
+        401
+    );
+}
