@@ -332,3 +332,24 @@ async fn with_redis_delete_removes_a_member_on_another_node() {
         404
     );
 }
+
+#[test]
+fn expect_100_continue_is_answered() {
+    use std::io::{Read, Write};
+    let server = api_server();
+    let body = r#"{"text":"after a 100"}"#;
+    let mut stream = server.connect();
+    let head = format!(
+        "POST /api/rooms/lobby/messages HTTP/1.1\r\nHost: test\r\nAuthorization: Bearer {KEY}\r\n\
+         Expect: 100-continue\r\nContent-Length: {}\r\n\r\n",
+        body.len()
+    );
+    stream.write_all(head.as_bytes()).unwrap();
+    let mut interim = [0u8; 25];
+    stream.read_exact(&mut interim).unwrap();
+    assert_eq!(&interim, b"HTTP/1.1 100 Continue\r\n\r\n");
+    stream.write_all(body.as_bytes()).unwrap();
+    let mut rest = String::new();
+    let _ = stream.read_to_string(&mut rest);
+    assert!(rest.starts_with("HTTP/1.1 202"), "{rest}");
+}

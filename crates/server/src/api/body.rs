@@ -5,7 +5,7 @@ use std::time::Duration;
 
 use bytes::BytesMut;
 use serde_json::Value;
-use tokio::io::{AsyncRead, AsyncReadExt};
+use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt};
 
 use crate::chat::MAX_TEXT_CHARS;
 
@@ -99,15 +99,23 @@ pub(crate) fn parse_publish(body: &[u8]) -> Result<Publish, String> {
 ///
 /// # Errors
 /// Longer than [`MAX_BODY`] (413, nothing read), or it did not all come.
-pub(crate) async fn read_body<S: AsyncRead + Unpin>(
+///
+/// A client that sent `Expect: 100-continue` (curl does for bodies over
+/// 1 KiB) is told to go on, or gets its 413 before sending anything.
+pub(crate) async fn read_body<S: AsyncRead + AsyncWrite + Unpin>(
     stream: &mut S,
     mut leftover: BytesMut,
-    length: usize,
+    (length, expects_continue): (usize, bool),
     timeout: Duration,
 ) -> Result<BytesMut, BodyError> {
     if length > MAX_BODY {
-        discard(stream, length.saturating_sub(leftover.len()), timeout).await;
+        if !expects_continue {
+            discard(stream, length.saturating_sub(leftover.len()), timeout).await;
+        }
         return Err(BodyError::TooLarge);
+    }
+    if expects_continue && leftover.len() < length {
+        let _ = stream.write_all(b"HTTP/1.1 100 Continue\r\n\r\n").await;
     }
     let read = async {
         while leftover.len() < length {

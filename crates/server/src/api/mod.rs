@@ -25,7 +25,7 @@ use std::time::{Duration, Instant};
 
 use bytes::BytesMut;
 use serde_json::json;
-use tokio::io::AsyncRead;
+use tokio::io::{AsyncRead, AsyncWrite};
 use ws_handshake::Request;
 
 use crate::chat::{self, Chat};
@@ -85,7 +85,7 @@ impl Api {
 
     /// Answers one API request (its body, if any, read from `stream`
     /// after `leftover`). Counted by endpoint and status.
-    pub(crate) async fn answer<S: AsyncRead + Unpin>(
+    pub(crate) async fn answer<S: AsyncRead + AsyncWrite + Unpin>(
         &self,
         stream: &mut S,
         request: &Request,
@@ -102,7 +102,7 @@ impl Api {
         ws_handshake::http_response(status, &headers, body.as_bytes())
     }
 
-    async fn call<S: AsyncRead + Unpin>(
+    async fn call<S: AsyncRead + AsyncWrite + Unpin>(
         &self,
         stream: &mut S,
         request: &Request,
@@ -213,7 +213,7 @@ fn endpoint<'a>(method: &str, path: &'a str) -> Endpoint<'a> {
 }
 
 /// A request's body, by its `Content-Length` (none: empty).
-async fn body_of<S: AsyncRead + Unpin>(
+async fn body_of<S: AsyncRead + AsyncWrite + Unpin>(
     stream: &mut S,
     request: &Request,
     leftover: BytesMut,
@@ -229,7 +229,10 @@ async fn body_of<S: AsyncRead + Unpin>(
             .parse::<usize>()
             .map_err(|_| BodyError::Bad("Content-Length is not a number".into()))?,
     };
-    read_body(stream, leftover, length, timeout).await
+    let expects_continue = request
+        .header("expect")
+        .is_some_and(|e| e.trim().eq_ignore_ascii_case("100-continue"));
+    read_body(stream, leftover, (length, expects_continue), timeout).await
 }
 
 /// `since` (default 0) and `limit` (default 100) of a history call.
