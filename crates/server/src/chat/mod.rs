@@ -27,6 +27,7 @@
 //! | `room` | one room's members behind its lock; a member's commands there |
 //! | `history` | a room's numbered messages: resume, backlog, `id`s seen |
 //! | `resume` | `since`, `epoch`, `backlog` from the query, checked before the upgrade |
+//! | `seat` | a connection's place in a room: its queue's room end, its kick (1008, 4003) |
 //! | `fanout` | the fan-out policy: offer to each recipient, drop the slow ones |
 //! | `queue` | a member's outbound queue, bounded in frames and bytes |
 //! | `remote` | `--redis`: events in Redis's order, joiners waiting for theirs |
@@ -49,6 +50,7 @@ mod registry;
 mod remote;
 mod resume;
 mod room;
+mod seat;
 mod session;
 #[cfg(test)]
 mod tests;

@@ -17,20 +17,19 @@
 //! `fanout`), and the room never waits for anyone.
 
 use std::collections::HashMap;
-use std::sync::atomic::{AtomicBool, Ordering::Relaxed};
+use std::sync::atomic::Ordering::Relaxed;
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 use std::time::Instant;
 
-use tokio::sync::Notify;
-use tokio::sync::futures::Notified;
 use ws_tokio::Utf8Bytes;
 
 use super::fanout::{Recipients, Relay};
 use super::history::{History, Limits};
 use super::protocol::{Event, Refusal, now_ms};
-use super::queue::{Inbox, Outbox};
+use super::queue::Outbox;
 use super::registry::Rooms;
 use super::remote::Waiting;
+pub(crate) use super::seat::{Conn, Kick, Seat};
 use crate::metrics::Metrics;
 
 /// What every room of a registry shares: where it counts, and with
@@ -84,54 +83,6 @@ pub(crate) struct Member {
     /// With `--redis`: the sequence number of its `join` (0 if it joined
     /// while Redis was away), for the join order across nodes.
     pub(crate) joined: u64,
-}
-
-/// One connection of a member: the room's ends of its queue and kick.
-#[derive(Debug)]
-pub(crate) struct Conn {
-    pub(crate) id: u64,
-    pub(crate) inbox: Inbox,
-    pub(crate) kick: Arc<Kick>,
-}
-
-/// A member-to-be: its id and the room's ends of its queue and kick,
-/// made before the room's lock is taken.
-#[derive(Debug)]
-pub(crate) struct Seat {
-    pub(crate) id: u64,
-    pub(crate) inbox: Inbox,
-    pub(crate) kick: Arc<Kick>,
-}
-
-/// How the room tells a session it has been dropped: as a slow consumer
-/// (1008), or removed through the HTTP API (4003).
-#[derive(Debug, Default)]
-pub(crate) struct Kick {
-    notify: Notify,
-    removed: AtomicBool,
-}
-
-impl Kick {
-    /// Dropped as a slow consumer.
-    pub(crate) fn slow(&self) {
-        self.notify.notify_one();
-    }
-
-    /// Removed (`DELETE /api/rooms/{room}/users/{name}`).
-    pub(crate) fn remove(&self) {
-        self.removed.store(true, Relaxed);
-        self.notify.notify_one();
-    }
-
-    /// Resolves once kicked (a kick before the wait is kept).
-    pub(crate) fn notified(&self) -> Notified<'_> {
-        self.notify.notified()
-    }
-
-    /// Whether the kick was a removal rather than a slow queue.
-    pub(crate) fn was_removal(&self) -> bool {
-        self.removed.load(Relaxed)
-    }
 }
 
 /// A room with its lock held: everything that reads or changes members.
