@@ -325,4 +325,18 @@ mod tests {
         assert!(text.contains("ws_closes_total{code=\"1000\"} 2\n"));
         assert!(text.contains("# TYPE ws_open_connections gauge\n"));
     }
+
+    #[test]
+    fn renders_refusals_and_api_calls_by_label() {
+        let m = Metrics::default();
+        m.refused("token expired");
+        m.refused("token expired");
+        m.api_call("publish", 202);
+        m.api_call("publish", 400);
+        let text = m.render();
+        assert!(text.contains("ws_refusals_total{reason=\"token expired\"} 2\n"));
+        assert!(text.contains("ws_api_requests_total{endpoint=\"publish\",status=\"202\"} 1\n"));
+        assert!(text.contains("ws_api_requests_total{endpoint=\"publish\",status=\"400\"} 1\n"));
+        assert!(text.contains("# TYPE ws_refusals_total counter\n"));
+    }
 }
