@@ -25,6 +25,20 @@ pub(crate) const SLOW_CONSUMER: Closing = Closing {
     reason: "slow consumer",
 };
 
+/// A chat member whose token's `exp` has passed: 4001
+/// (`docs/server-interface.md` §7).
+pub(crate) const TOKEN_EXPIRED: Closing = Closing {
+    code: CloseCode(4001),
+    reason: "token expired",
+};
+
+/// A chat member removed through the HTTP API: 4003
+/// (`docs/server-interface.md` §7).
+pub(crate) const REMOVED: Closing = Closing {
+    code: CloseCode(4003),
+    reason: "removed",
+};
+
 /// What `recv` gave, as the code the connection ended with: the peer's
 /// Close code (1005 for a Close without one), the code of the error the
 /// server closed with (1002, 1007, 1009), or 1006 for a connection lost

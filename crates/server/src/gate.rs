@@ -3,9 +3,10 @@
 //! of each WebSocket let in, from its upgrade to its close
 //! (`docs/server-interface.md` §3).
 
-use std::net::SocketAddr;
-use std::sync::Arc;
+use std::collections::HashMap;
+use std::net::{IpAddr, SocketAddr};
 use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex, PoisonError};
 use std::time::Instant;
 
 use tokio::io::{AsyncRead, AsyncWrite};
@@ -25,6 +26,11 @@ pub(crate) struct Gate {
     max_connections: usize,
     /// WebSockets counted against `max_connections`.
     open: AtomicUsize,
+    /// `--max-connections-per-ip` (0: no limit).
+    per_ip: usize,
+    /// WebSockets open (or upgrading) per peer address, with `per_ip`;
+    /// an address leaves the map with its last connection.
+    by_ip: Mutex<HashMap<IpAddr, usize>>,
     config: ws_tokio::Config,
     metrics: Arc<Metrics>,
 }
@@ -32,7 +38,7 @@ pub(crate) struct Gate {
 impl Gate {
     pub(crate) fn new(
         allowed_origins: Vec<String>,
-        max_connections: usize,
+        (max_connections, per_ip): (usize, usize),
         config: ws_tokio::Config,
         metrics: Arc<Metrics>,
     ) -> Self {
@@ -40,6 +46,8 @@ impl Gate {
             allowed_origins,
             max_connections,
             open: AtomicUsize::new(0),
+            per_ip,
+            by_ip: Mutex::default(),
             config,
             metrics,
         }
@@ -53,6 +61,35 @@ impl Gate {
                 .iter()
                 .any(|o| o.eq_ignore_ascii_case(origin)),
             _ => true,
+        }
+    }
+
+    /// Counts one more WebSocket from `ip`; `false` (nothing counted) if
+    /// that address already has `--max-connections-per-ip`.
+    fn enter(&self, ip: IpAddr) -> bool {
+        if self.per_ip == 0 {
+            return true;
+        }
+        let mut by_ip = self.by_ip.lock().unwrap_or_else(PoisonError::into_inner);
+        let count = by_ip.entry(ip).or_default();
+        if *count >= self.per_ip {
+            return false;
+        }
+        *count += 1;
+        true
+    }
+
+    /// One WebSocket from `ip` fewer (see [`Gate::enter`]).
+    fn exit(&self, ip: IpAddr) {
+        if self.per_ip == 0 {
+            return;
+        }
+        let mut by_ip = self.by_ip.lock().unwrap_or_else(PoisonError::into_inner);
+        if let Some(count) = by_ip.get_mut(&ip) {
+            *count = count.saturating_sub(1);
+            if *count == 0 {
+                by_ip.remove(&ip);
+            }
         }
     }
 
@@ -85,8 +122,15 @@ impl Gate {
             respond(stream, &reject(403, "origin not allowed")).await;
             return None;
         }
+        if !self.enter(peer.ip()) {
+            const WHY: &str = "too many connections from this address";
+            self.metrics.refused(WHY);
+            respond(stream, &reject(429, WHY)).await;
+            return None;
+        }
         if self.open.fetch_add(1, Ordering::AcqRel) >= self.max_connections {
             self.open.fetch_sub(1, Ordering::AcqRel);
+            self.exit(peer.ip());
             respond(stream, &reject(503, "too many connections")).await;
             return None;
         }
@@ -108,6 +152,7 @@ impl Gate {
             }
             Err(e) => {
                 self.open.fetch_sub(1, Ordering::AcqRel);
+                self.exit(peer.ip());
                 self.metrics
                     .rejected_upgrades
                     .fetch_add(1, Ordering::Relaxed);
@@ -119,8 +164,8 @@ impl Gate {
     // ANCHOR_END: upgrade_checks
 
     /// The same checks for a WebSocket over HTTP/2 (RFC 8441), whose
-    /// handshake hyper answers: origin (403), then the connection limit
-    /// (503). `Ok` counts the WebSocket against the limit until
+    /// handshake hyper answers: origin (403), the per-address limit (429),
+    /// then the connection limit (503). `Ok` counts the WebSocket against the limit until
     /// [`Gate::upgraded`] and its [`Session::close`], or [`Gate::failed`].
     pub(crate) fn admit(
         &self,
@@ -137,8 +182,14 @@ impl Gate {
         if !self.origin_allowed(origin) {
             return refused(403, "origin not allowed");
         }
+        if !self.enter(peer.ip()) {
+            const WHY: &str = "too many connections from this address";
+            self.metrics.refused(WHY);
+            return refused(429, WHY);
+        }
         if self.open.fetch_add(1, Ordering::AcqRel) >= self.max_connections {
             self.open.fetch_sub(1, Ordering::AcqRel);
+            self.exit(peer.ip());
             return refused(503, "too many connections");
         }
         Ok(())
@@ -155,8 +206,9 @@ impl Gate {
     }
 
     /// An admitted WebSocket did not open (bad handshake, peer gone).
-    pub(crate) fn failed(&self) {
+    pub(crate) fn failed(&self, peer: SocketAddr) {
         self.open.fetch_sub(1, Ordering::AcqRel);
+        self.exit(peer.ip());
         self.metrics
             .rejected_upgrades
             .fetch_add(1, Ordering::Relaxed);
@@ -199,6 +251,7 @@ impl Session<'_> {
             .open_connections
             .fetch_sub(1, Ordering::Release);
         gate.open.fetch_sub(1, Ordering::AcqRel);
+        gate.exit(peer.ip());
         gate.metrics.closed(code);
         let duration_ms = u64::try_from(started.elapsed().as_millis()).unwrap_or(u64::MAX);
         info!(%peer, path, code = code.0, duration_ms, "websocket closed");

@@ -57,6 +57,15 @@ pub(crate) fn bad_request(why: &str) -> Vec<u8> {
     )
 }
 
+/// A request refused with `status` (401, 403, 429) and a short reason.
+pub(crate) fn refusal(status: u16, why: &str) -> Vec<u8> {
+    ws_handshake::http_response(
+        status,
+        &[("Content-Type", "text/plain; charset=utf-8")],
+        format!("{why}\n").as_bytes(),
+    )
+}
+
 /// Any other plain HTTP request.
 pub(crate) fn not_found() -> Vec<u8> {
     ws_handshake::http_response(

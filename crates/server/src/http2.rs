@@ -26,6 +26,7 @@ use ws_tokio::{Accept, HyperUpgrade};
 use crate::chat;
 use crate::echo::echo;
 use crate::http::INDEX_HTML;
+use crate::routes;
 use crate::shared::Shared;
 
 /// How many streams (requests and WebSockets) one HTTP/2 connection may
@@ -105,21 +106,26 @@ fn handle(
             _ => text(404, "text/plain; charset=utf-8", "not found\n".to_owned()),
         };
     }
-    let name = chat::name_of(request.uri().query());
-    // The same 400 for a malformed since/epoch/backlog as over HTTP/1.1.
-    let resume = match room
-        .as_ref()
-        .map(|_| chat::resume_of(request.uri().query()))
-    {
-        Some(Err(why)) => {
-            shared
-                .metrics
-                .rejected_upgrades
-                .fetch_add(1, Ordering::Relaxed);
-            return text(400, "text/plain; charset=utf-8", format!("{why}\n"));
-        }
-        Some(Ok(resume)) => Some(resume),
+    // The same checks, in the same order, as over HTTP/1.1: the token (or
+    // the name), then since/epoch/backlog (400).
+    let query = request.uri().query();
+    let join = match &room {
         None => None,
+        Some(room) => {
+            let admitted = routes::admit(query, room, peer, &shared)
+                .map_err(|(status, why)| (status, why.to_owned()))
+                .and_then(|who| Ok((who, chat::resume_of(query).map_err(|why| (400, why))?)));
+            match admitted {
+                Ok(((requested, identity), resume)) => Some((requested, identity, resume)),
+                Err((status, why)) => {
+                    shared
+                        .metrics
+                        .rejected_upgrades
+                        .fetch_add(1, Ordering::Relaxed);
+                    return text(status, "text/plain; charset=utf-8", format!("{why}\n"));
+                }
+            }
+        }
     };
     let upgrade = match HyperUpgrade::from_request(&mut request) {
         Ok(upgrade) => upgrade,
@@ -140,19 +146,22 @@ fn handle(
         let ws = match upgrading.await {
             Ok(ws) => ws,
             Err(e) => {
-                shared.gate.failed();
+                shared.gate.failed(peer);
                 debug!(%peer, error = %e, "HTTP/2 upgrade failed");
                 return;
             }
         };
         shared.gate.upgraded_http2();
         let session = shared.gate.open(peer, &path);
-        let code = match (room, resume) {
-            (Some(room), Some(resume)) => {
-                shared
-                    .chat
-                    .serve(ws, &room, name.as_deref(), &resume, &shared.shutdown)
-                    .await
+        let code = match (room, join) {
+            (Some(room), Some((requested, identity, resume))) => {
+                let join = chat::Join {
+                    room: &room,
+                    requested: requested.as_deref(),
+                    resume: &resume,
+                    identity,
+                };
+                shared.chat.serve(ws, join, &shared.shutdown).await
             }
             _ => {
                 let mut ws = ws;

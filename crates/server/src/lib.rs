@@ -20,6 +20,8 @@
 //! | `http` | the plain HTTP answers |
 //! | `gate` | the checks before an upgrade; each WebSocket's bookkeeping |
 //! | `echo` | `/echo` |
+//! | `api` | `/api/rooms/...`: the HTTP API of `--api-key` |
+//! | `auth` | the join tokens of `--auth-secret` / `--auth-public-key` |
 //! | `chat` | `/chat/{room}` |
 //! | `close` | the server's own Closes; the code a WebSocket ended with |
 //! | `shared` | the state every connection task shares |
@@ -29,6 +31,8 @@
 //! Every route and status code follows `docs/server-interface.md` §2 and §3.
 #![forbid(unsafe_code)]
 
+mod api;
+mod auth;
 mod chat;
 mod close;
 mod echo;

@@ -68,6 +68,12 @@ pub struct Metrics {
     /// presence (removed by whichever node noticed first).
     pub redis_reaped: AtomicU64,
     closes: Mutex<BTreeMap<CloseCode, u64>>,
+    /// Requests refused before an upgrade by who may join (a token, the
+    /// per-address limit), by reason. The reasons are a fixed set of
+    /// `&'static str`, so the map stays small.
+    refusals: Mutex<BTreeMap<&'static str, u64>>,
+    /// HTTP API calls by endpoint and status.
+    api_calls: Mutex<BTreeMap<(&'static str, u16), u64>>,
 }
 
 impl Metrics {
@@ -96,6 +102,16 @@ impl Metrics {
             .lock()
             .unwrap_or_else(std::sync::PoisonError::into_inner);
         *closes.entry(code).or_default() += 1;
+    }
+
+    /// Counts a join or upgrade refused for `reason` (its plain-text reason).
+    pub fn refused(&self, reason: &'static str) {
+        *lock(&self.refusals).entry(reason).or_default() += 1;
+    }
+
+    /// Counts an HTTP API call to `endpoint` answered with `status`.
+    pub fn api_call(&self, endpoint: &'static str, status: u16) {
+        *lock(&self.api_calls).entry((endpoint, status)).or_default() += 1;
     }
 
     /// The Prometheus text exposition of every counter.
@@ -286,6 +302,19 @@ impl Metrics {
                 counter.load(Relaxed)
             );
         }
+        out.push_str("# HELP ws_refusals_total Requests refused before an upgrade by who may join, by reason.\n");
+        out.push_str("# TYPE ws_refusals_total counter\n");
+        for (reason, count) in lock(&self.refusals).iter() {
+            let _ = writeln!(out, "ws_refusals_total{{reason=\"{reason}\"}} {count}");
+        }
+        out.push_str("# HELP ws_api_requests_total HTTP API calls by endpoint and status.\n");
+        out.push_str("# TYPE ws_api_requests_total counter\n");
+        for ((endpoint, status), count) in lock(&self.api_calls).iter() {
+            let _ = writeln!(
+                out,
+                "ws_api_requests_total{{endpoint=\"{endpoint}\",status=\"{status}\"}} {count}"
+            );
+        }
         out.push_str("# HELP ws_closes_total Closed WebSockets by close code (1006: without a Close frame).\n");
         out.push_str("# TYPE ws_closes_total counter\n");
         for (code, count) in &closes {
@@ -293,6 +322,12 @@ impl Metrics {
         }
         out
     }
+}
+
+fn lock<T>(mutex: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+    mutex
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner)
 }
 
 #[cfg(test)]
@@ -315,5 +350,19 @@ mod tests {
         let text = m.render();
         assert!(text.contains("ws_upgrades_by_http_version_total{version=\"1.1\"} 2\n"));
         assert!(text.contains("ws_upgrades_by_http_version_total{version=\"2\"} 1\n"));
+    }
+
+    #[test]
+    fn renders_refusals_and_api_calls_by_label() {
+        let m = Metrics::default();
+        m.refused("token expired");
+        m.refused("token expired");
+        m.api_call("publish", 202);
+        m.api_call("publish", 400);
+        let text = m.render();
+        assert!(text.contains("ws_refusals_total{reason=\"token expired\"} 2\n"));
+        assert!(text.contains("ws_api_requests_total{endpoint=\"publish\",status=\"202\"} 1\n"));
+        assert!(text.contains("ws_api_requests_total{endpoint=\"publish\",status=\"400\"} 1\n"));
+        assert!(text.contains("# TYPE ws_refusals_total counter\n"));
     }
 }

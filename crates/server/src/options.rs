@@ -67,6 +67,22 @@ pub struct Options {
     /// when a client offers it (every browser does).
     #[arg(long)]
     pub no_deflate: bool,
+    /// Chat joins need `?token=JWT` signed with this HMAC secret (HS256).
+    #[arg(long, value_name = "SECRET", conflicts_with = "auth_public_key")]
+    pub auth_secret: Option<String>,
+    /// Chat joins need `?token=JWT` signed by this public key's private
+    /// half: RS256 for an RSA key, ES256 for a P-256 key. A PEM file, or
+    /// the PEM text itself.
+    #[arg(long, value_name = "PEM", allow_hyphen_values = true)]
+    pub auth_public_key: Option<String>,
+    /// Enables the HTTP API (`/api/rooms/...`) for requests with
+    /// `Authorization: Bearer KEY`. Repeatable.
+    #[arg(long = "api-key", value_name = "KEY")]
+    pub api_keys: Vec<String>,
+    /// Open WebSockets per peer address at most; further upgrades get
+    /// HTTP 429 (0: no limit; behind a proxy every client has its address).
+    #[arg(long, default_value_t = 0, value_name = "N")]
+    pub max_connections_per_ip: usize,
     /// Tracing filter (RUST_LOG is honoured too).
     #[arg(long, default_value = "info", value_name = "LEVEL")]
     pub log: String,
@@ -91,7 +107,9 @@ const EXIT_STATUS: &str = "\
 Exit status:
   0  stopped by SIGINT or SIGTERM after closing every WebSocket
   1  failed while serving
-  2  bad command line (unknown option, a value that does not parse)
+  2  bad command line (unknown option, a value that does not parse, an
+     empty --auth-secret, an --auth-public-key that is not an RSA or P-256
+     public key)
   3  --listen: the address cannot be bound (in use, not local, not permitted)
   4  --tls-cert / --tls-key: a file is missing, unreadable or not PEM, or the
      key does not belong to the certificate

@@ -4,9 +4,13 @@
 use std::net::SocketAddr;
 use std::sync::atomic::Ordering;
 
+use std::time::SystemTime;
 use tokio::io::{AsyncRead, AsyncWrite};
-use tracing::debug;
 
+use tracing::{debug, info};
+
+use crate::api;
+use crate::auth::token_of;
 use crate::chat;
 use crate::echo::echo;
 use crate::http::{self, respond};
@@ -38,7 +42,17 @@ where
     let gate = &shared.gate;
     let path = request.path().to_owned();
     if let Some(room) = chat::room_of(&path) {
-        let name = chat::name_of(request.query());
+        let (requested, identity) = match admit(request.query(), room, peer, shared) {
+            Ok(admitted) => admitted,
+            Err((status, why)) => {
+                shared
+                    .metrics
+                    .rejected_upgrades
+                    .fetch_add(1, Ordering::Relaxed);
+                respond(stream, &http::refusal(status, why)).await;
+                return;
+            }
+        };
         let resume = match chat::resume_of(request.query()) {
             Ok(resume) => resume,
             Err(why) => {
@@ -55,11 +69,27 @@ where
         };
         drop(request);
         let session = gate.open(peer, &path);
-        let code = shared
-            .chat
-            .serve(ws, room, name.as_deref(), &resume, &shared.shutdown)
-            .await;
+        let join = chat::Join {
+            room,
+            requested: requested.as_deref(),
+            resume: &resume,
+            identity,
+        };
+        let code = shared.chat.serve(ws, join, &shared.shutdown).await;
         session.close(code);
+        return;
+    }
+    if path.starts_with("/api/")
+        && let Some(api) = &shared.api
+    {
+        shared.metrics.http_requests.fetch_add(1, Ordering::Relaxed);
+        let cx = api::Context {
+            chat: &shared.chat,
+            metrics: &shared.metrics,
+            timeout: shared.config.handshake_timeout,
+        };
+        let response = api.answer(&mut stream, &request, leftover, cx).await;
+        respond(stream, &response).await;
         return;
     }
     match path.as_str() {
@@ -88,3 +118,36 @@ where
     }
 }
 // ANCHOR_END: routes
+
+/// Who joins: the name asked for (or the token's `sub`), and with a token
+/// its identity.
+pub(crate) type Admitted = (Option<String>, Option<chat::Identity>);
+
+/// Who joins, from the upgrade's query string (over HTTP/1.1 and HTTP/2
+/// alike): with `--auth-secret`/`--auth-public-key`, the token's `sub`
+/// (the token checked here, before the upgrade); else the `name` asked
+/// for. A refusal is the status and the plain-text reason to answer with,
+/// the reason logged (never the token).
+pub(crate) fn admit(
+    query: Option<&str>,
+    room: &str,
+    peer: SocketAddr,
+    shared: &Shared,
+) -> Result<Admitted, (u16, &'static str)> {
+    let Some(auth) = &shared.auth else {
+        return Ok((chat::name_of(query), None));
+    };
+    match auth.check(token_of(query), room, SystemTime::now()) {
+        Ok(grant) => Ok((
+            Some(grant.sub),
+            Some(chat::Identity {
+                expires: grant.expires,
+            }),
+        )),
+        Err(denied) => {
+            shared.metrics.refused(denied.reason);
+            info!(%peer, room, status = denied.status, reason = denied.reason, "join refused");
+            Err((denied.status, denied.reason))
+        }
+    }
+}

@@ -12,6 +12,8 @@ use tokio::net::{TcpListener, TcpStream};
 use tokio::sync::Notify;
 use tracing::{debug, info, warn};
 
+use crate::api::Api;
+use crate::auth::Auth;
 use crate::chat;
 use crate::gate::Gate;
 use crate::http2;
@@ -56,6 +58,7 @@ impl Server {
             (Some(cert), Some(key)) => Some(tls::acceptor(cert, key)?),
             _ => None,
         };
+        let auth = auth_of(&options)?;
         let metrics = Arc::new(Metrics::default());
         let chat = chat::Chat::new(
             &chat::Config {
@@ -83,7 +86,7 @@ impl Server {
         let config = options.socket_config();
         let gate = Gate::new(
             options.allowed_origins,
-            options.max_connections,
+            (options.max_connections, options.max_connections_per_ip),
             config.clone(),
             Arc::clone(&metrics),
         );
@@ -95,6 +98,8 @@ impl Server {
             tasks: AtomicUsize::new(0),
             tasks_done: Notify::new(),
             chat,
+            auth,
+            api: Api::new(&options.api_keys),
         });
         Ok(Self {
             listener,
@@ -188,6 +193,37 @@ impl Server {
         }
         Ok(())
     }
+}
+
+/// The token verifier of `--auth-secret` or `--auth-public-key`, if any.
+/// The public key is a PEM file, or the PEM text itself.
+fn auth_of(options: &Options) -> Result<Option<Auth>, StartError> {
+    if let Some(secret) = &options.auth_secret {
+        if secret.is_empty() {
+            return Err(StartError::AuthKey {
+                option: "--auth-secret",
+                problem: "an empty secret would let anyone sign tokens".into(),
+            });
+        }
+        return Ok(Some(Auth::hmac(secret.as_bytes())));
+    }
+    let Some(key) = &options.auth_public_key else {
+        return Ok(None);
+    };
+    let pem = if key.trim_start().starts_with("-----BEGIN") {
+        key.as_bytes().to_vec()
+    } else {
+        std::fs::read(key).map_err(|e| StartError::AuthKey {
+            option: "--auth-public-key",
+            problem: format!("cannot read {key}: {e}"),
+        })?
+    };
+    Auth::public_key(&pem)
+        .map(Some)
+        .map_err(|problem| StartError::AuthKey {
+            option: "--auth-public-key",
+            problem,
+        })
 }
 
 async fn serve_connection(

@@ -5,6 +5,8 @@ use std::sync::atomic::AtomicUsize;
 
 use tokio::sync::Notify;
 
+use crate::api::Api;
+use crate::auth::Auth;
 use crate::chat::Chat;
 use crate::gate::Gate;
 use crate::metrics::Metrics;
@@ -25,4 +27,8 @@ pub(crate) struct Shared {
     pub(crate) tasks_done: Notify,
     /// The chat rooms: local, or shared through Redis (`--redis`).
     pub(crate) chat: Chat,
+    /// `--auth-secret` / `--auth-public-key`: chat joins need a token.
+    pub(crate) auth: Option<Auth>,
+    /// `--api-key`: the HTTP API.
+    pub(crate) api: Option<Api>,
 }

@@ -50,6 +50,14 @@ pub enum StartError {
     },
     /// The tokio runtime could not be built (`--threads`).
     Runtime(io::Error),
+    /// `--auth-public-key` is unreadable or not a usable public key, or
+    /// `--auth-secret` is empty.
+    AuthKey {
+        /// The option.
+        option: &'static str,
+        /// What is wrong with it.
+        problem: String,
+    },
 }
 
 impl StartError {
@@ -62,6 +70,7 @@ impl StartError {
             Self::TlsFile { .. } | Self::TlsPair { .. } => 4,
             Self::Redis { .. } => 5,
             Self::Runtime(_) => 6,
+            Self::AuthKey { .. } => 2,
         }
     }
 }
@@ -102,6 +111,7 @@ impl fmt::Display for StartError {
                 write!(f, "cannot use {url} (--redis): {problem}")
             }
             Self::Runtime(source) => write!(f, "cannot start the runtime (--threads): {source}"),
+            Self::AuthKey { option, problem } => write!(f, "cannot use {option}: {problem}"),
         }
     }
 }

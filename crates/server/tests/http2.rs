@@ -21,7 +21,7 @@ use ws_tokio::{Config, Message, Role, WebSocket};
 const SOON: Duration = Duration::from_secs(10);
 
 /// A server with a certificate for `localhost` made here; its CA's PEM.
-fn tls_server(dir_name: &str) -> (Server, String, std::path::PathBuf) {
+fn tls_server(dir_name: &str, extra: &[&str]) -> (Server, String, std::path::PathBuf) {
     use rcgen::{BasicConstraints, CertificateParams, IsCa, KeyPair};
     let ca_key = KeyPair::generate().unwrap();
     let mut ca_params = CertificateParams::new(Vec::new()).unwrap();
@@ -37,14 +37,16 @@ fn tls_server(dir_name: &str) -> (Server, String, std::path::PathBuf) {
     let (cert_path, key_path) = (dir.join("cert.pem"), dir.join("key.pem"));
     std::fs::write(&cert_path, cert.pem()).unwrap();
     std::fs::write(&key_path, key.serialize_pem()).unwrap();
-    let server = Server::start(&[
+    let mut args = vec![
         "--tls-cert",
         cert_path.to_str().unwrap(),
         "--tls-key",
         key_path.to_str().unwrap(),
         "--allowed-origin",
         "https://localhost",
-    ]);
+    ];
+    args.extend_from_slice(extra);
+    let server = Server::start(&args);
     (server, ca.pem(), dir)
 }
 
@@ -137,7 +139,7 @@ where
 
 #[tokio::test]
 async fn echo_and_chat_over_http2_streams_of_one_connection() {
-    let (server, ca, dir) = tls_server("ws-server-h2");
+    let (server, ca, dir) = tls_server("ws-server-h2", &[]);
     let port = server.addr.port();
     let mut send = h2_connection(port, &ca).await;
 
@@ -177,7 +179,7 @@ async fn echo_and_chat_over_http2_streams_of_one_connection() {
 
 #[tokio::test]
 async fn http2_refusals_have_the_http1_statuses() {
-    let (server, ca, dir) = tls_server("ws-server-h2-refusals");
+    let (server, ca, dir) = tls_server("ws-server-h2-refusals", &[]);
     let port = server.addr.port();
     let mut send = h2_connection(port, &ca).await;
 
@@ -203,7 +205,7 @@ async fn http2_refusals_have_the_http1_statuses() {
 #[tokio::test]
 async fn a_stalled_http2_websocket_does_not_stall_the_others_on_its_connection() {
     use std::sync::atomic::{AtomicUsize, Ordering};
-    let (server, ca, dir) = tls_server("ws-server-h2-isolation");
+    let (server, ca, dir) = tls_server("ws-server-h2-isolation", &[]);
     let port = server.addr.port();
     let mut send = h2_connection(port, &ca).await;
     let mut stalled = websocket(connect(&mut send, port, "/echo", &GOOD).await).await;
@@ -247,5 +249,44 @@ async fn a_stalled_http2_websocket_does_not_stall_the_others_on_its_connection()
     }
     assert!(sent.load(Ordering::Relaxed) < 20_000);
     flood.abort();
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+/// With `--auth-secret`, a chat stream over HTTP/2 needs the same token as
+/// over HTTP/1.1 (401 without, 403 for a room it does not allow), and the
+/// token's `sub` is the member's name; `/echo` stays open.
+#[tokio::test]
+async fn http2_chat_needs_the_token_as_http1_does() {
+    const SECRET: &str = "h2-secret-of-some-length";
+    let (server, ca, dir) = tls_server("ws-server-h2-auth", &["--auth-secret", SECRET]);
+    let port = server.addr.port();
+    let mut send = h2_connection(port, &ca).await;
+    let exp = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_secs()
+        + 600;
+    let token = jsonwebtoken::encode(
+        &jsonwebtoken::Header::new(jsonwebtoken::Algorithm::HS256),
+        &serde_json::json!({"sub": "ann", "rooms": ["lobby"], "exp": exp}),
+        &jsonwebtoken::EncodingKey::from_secret(SECRET.as_bytes()),
+    )
+    .unwrap();
+
+    let response = connect(&mut send, port, "/chat/lobby?name=eve", &GOOD).await;
+    assert_eq!(response.status(), StatusCode::UNAUTHORIZED);
+    let path = format!("/chat/other?token={token}");
+    let response = connect(&mut send, port, &path, &GOOD).await;
+    assert_eq!(response.status(), StatusCode::FORBIDDEN);
+
+    let path = format!("/chat/lobby?name=eve&token={token}");
+    let mut ws = websocket(connect(&mut send, port, &path, &GOOD).await).await;
+    let welcome: serde_json::Value = serde_json::from_str(&next_text(&mut ws).await).unwrap();
+    assert_eq!(welcome["type"], "welcome");
+    assert_eq!(welcome["name"], "ann");
+
+    let mut echo = websocket(connect(&mut send, port, "/echo", &GOOD).await).await;
+    echo.send(Message::text("open")).await.unwrap();
+    assert_eq!(next_text(&mut echo).await, "open");
     let _ = std::fs::remove_dir_all(&dir);
 }

@@ -19,7 +19,14 @@ use ws_tokio::Utf8Bytes;
 use super::protocol::Event;
 use super::queue::Offer;
 use super::remote::Target;
-use super::room::{Locked, Member};
+use super::room::{Conn, Locked, Member};
+
+/// A connection whose queue was full: dropped once the offer is done.
+#[derive(Debug)]
+struct Slow {
+    name: Arc<str>,
+    id: u64,
+}
 
 /// Who in the room gets a frame.
 #[derive(Clone, Copy, Debug)]
@@ -28,8 +35,11 @@ pub(crate) enum Recipients<'a> {
     All,
     /// Every member but the one with this id (a `join`, to the others).
     AllBut(u64),
-    /// The members of these names that are here (a `direct`, a reply).
+    /// The members of these names that are here, each on all its
+    /// connections (a `direct`).
     Named(&'a [&'a str]),
+    /// One connection of the member called this (an `ack`, an `error`).
+    Conn(&'a str, u64),
     /// The members of `Target` to whom the event numbered `seq` is new
     /// (an event that came through Redis).
     Remote(u64, &'a Target),
@@ -64,20 +74,44 @@ impl Locked<'_> {
     }
     // ANCHOR_END: fan_out
 
-    /// Offers `frame` to each of `to`; a member whose queue is full goes
-    /// on `slow` (once).
-    fn offer(&self, frame: &Utf8Bytes, to: Recipients<'_>, slow: &mut Vec<Arc<str>>) {
+    /// Offers `frame` to each connection of each of `to`; a connection
+    /// whose queue is full goes on `slow` (once).
+    fn offer(&self, frame: &Utf8Bytes, to: Recipients<'_>, slow: &mut Vec<Slow>) {
         let members = &self.state.members;
-        let offer = |(name, member): (&Arc<str>, &Member)| {
-            if member.inbox.offer(frame, self.room.metrics()) == Offer::Full && !slow.contains(name)
+        let mut offer_to = |name: &Arc<str>, conn: &Conn| {
+            if conn.inbox.offer(frame, self.room.metrics()) == Offer::Full
+                && !slow.iter().any(|s| s.id == conn.id)
             {
-                slow.push(Arc::clone(name));
+                slow.push(Slow {
+                    name: Arc::clone(name),
+                    id: conn.id,
+                });
             }
+        };
+        let offer = |(name, member): (&Arc<str>, &Member)| {
+            member.conns.iter().for_each(|conn| offer_to(name, conn));
         };
         match to {
             Recipients::All => members.iter().for_each(offer),
-            Recipients::AllBut(id) => members.iter().filter(|(_, m)| m.id != id).for_each(offer),
+            Recipients::AllBut(id) => {
+                for (name, member) in members {
+                    member
+                        .conns
+                        .iter()
+                        .filter(|c| c.id != id)
+                        .for_each(|conn| offer_to(name, conn));
+                }
+            }
             Recipients::Named(names) => named(members, names).for_each(offer),
+            Recipients::Conn(name, id) => {
+                if let Some((name, member)) = members.get_key_value(name) {
+                    member
+                        .conns
+                        .iter()
+                        .filter(|c| c.id == id)
+                        .for_each(|conn| offer_to(name, conn));
+                }
+            }
             Recipients::Remote(seq, Target::All) => {
                 members
                     .iter()
@@ -94,18 +128,29 @@ impl Locked<'_> {
     }
 
     // ANCHOR: drop_slow
-    /// Disconnects slow consumers: each is removed and kicked (its session
-    /// closes with 1008), and the others get `leave` (which may find more
-    /// full queues).
-    fn drop_slow(&mut self, mut slow: Vec<Arc<str>>) {
+    /// Disconnects slow consumers: each connection is removed and kicked
+    /// (its session closes with 1008) alone; a member whose last
+    /// connection that was is removed, and the others get `leave` (which
+    /// may find more full queues).
+    fn drop_slow(&mut self, mut slow: Vec<Slow>) {
         let room = self.room;
-        while let Some(name) = slow.pop() {
+        while let Some(Slow { name, id }) = slow.pop() {
+            let Some(member) = self.state.members.get_mut(&name) else {
+                continue;
+            };
+            let Some(at) = member.conns.iter().position(|c| c.id == id) else {
+                continue;
+            };
+            let conn = member.conns.remove(at);
+            room.metrics().chat_slow_consumers.fetch_add(1, Relaxed);
+            conn.kick.slow();
+            if !member.conns.is_empty() {
+                continue;
+            }
             let Some(member) = self.state.members.remove(&name) else {
                 continue;
             };
             room.metrics().chat_members.fetch_sub(1, Relaxed);
-            room.metrics().chat_slow_consumers.fetch_add(1, Relaxed);
-            member.kick.notify_one();
             if let Some(relay) = room.relay()
                 && relay.up.load(Relaxed)
             {

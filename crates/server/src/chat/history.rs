@@ -192,6 +192,17 @@ impl History {
         }
     }
 
+    /// The kept messages after `since`, at most `limit` of them (the
+    /// oldest first), for `GET /api/rooms/{room}/messages`.
+    pub(crate) fn since(&self, since: u64, limit: usize) -> Vec<Utf8Bytes> {
+        self.kept
+            .iter()
+            .filter(|k| k.seq > since)
+            .take(limit)
+            .map(|k| k.frame.clone())
+            .collect()
+    }
+
     /// What a joiner gets: with `since` and the right `epoch`, every kept
     /// message after `since` if none of them is missing (`recovered`);
     /// otherwise the last `backlog` kept messages.

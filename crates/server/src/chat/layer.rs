@@ -37,7 +37,16 @@ pub(crate) trait ChannelLayer: Sync {
     /// Joins `room` as `requested` (made unique) or `guest-N`: the outbox
     /// starts with `welcome` and the history `resume` asks for, the others
     /// get `join`.
-    async fn join(&self, room: &str, requested: Option<&str>, resume: &Resume) -> Joined;
+    ///
+    /// An `identified` name (a token's `sub`) is never made unique: a
+    /// second connection of it is the same member.
+    async fn join(
+        &self,
+        room: &str,
+        requested: Option<&str>,
+        resume: &Resume,
+        identified: bool,
+    ) -> Joined;
 
     /// A room message, to every member (this one too), numbered and kept;
     /// with an `id`, acknowledged, and not delivered twice.
@@ -115,24 +124,59 @@ impl Chat {
         }
     }
 
+    /// `POST /api/rooms/{room}/messages`: a room message from `from`;
+    /// its `seq`.
+    /// With `--redis`, numbered in Redis and delivered on every node.
+    pub(crate) async fn publish(
+        &self,
+        room: &str,
+        from: &str,
+        text: &str,
+        id: Option<&str>,
+    ) -> u64 {
+        match &self.layer {
+            Layer::Local(local) => local.rooms().publish(room, from, text, id),
+            Layer::Redis(layer) => Box::pin(layer.publish_nodes(room, from, text, id)).await,
+        }
+    }
+
+    /// `GET /api/rooms/{room}/users` (with `--redis`, every node's).
+    pub(crate) async fn members_of(&self, room: &str) -> Vec<String> {
+        match &self.layer {
+            Layer::Local(local) => local.rooms().members_of(room),
+            Layer::Redis(layer) => Box::pin(layer.members_nodes(room)).await,
+        }
+    }
+
+    /// `GET /api/rooms/{room}/messages?since=S&limit=L` (with `--redis`,
+    /// the history kept in Redis).
+    pub(crate) async fn page(&self, room: &str, since: u64, limit: usize) -> super::Page {
+        match &self.layer {
+            Layer::Local(local) => local.rooms().page(room, since, limit),
+            Layer::Redis(layer) => Box::pin(layer.page_nodes(room, since, limit)).await,
+        }
+    }
+
+    /// `DELETE /api/rooms/{room}/users/{name}`: `false` if unknown.
+    /// With `--redis`, on whichever node the member is.
+    pub(crate) async fn remove_member(&self, room: &str, name: &str) -> bool {
+        match &self.layer {
+            Layer::Local(local) => local.rooms().remove_member(room, name),
+            Layer::Redis(layer) => Box::pin(layer.remove_nodes(room, name)).await,
+        }
+    }
+
     /// Serves one member of `room` until the connection ends; returns the
     /// close code it ended with.
     pub(crate) async fn serve<S>(
         &self,
         ws: WebSocket<S>,
-        room: &str,
-        requested: Option<&str>,
-        resume: &Resume,
+        join: session::Join<'_>,
         shutdown: &Shutdown,
     ) -> CloseCode
     where
         S: AsyncRead + AsyncWrite + Unpin + Send + 'static,
     {
-        let join = session::Join {
-            room,
-            requested,
-            resume,
-        };
         match &self.layer {
             Layer::Local(local) => session::serve(ws, join, &**local, shutdown).await,
             // Boxed: the single-node path keeps its small futures.

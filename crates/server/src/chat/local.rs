@@ -31,8 +31,14 @@ impl ChannelLayer for Local {
         &self.rooms
     }
 
-    async fn join(&self, room: &str, requested: Option<&str>, resume: &Resume) -> Joined {
-        self.rooms.join(room, requested, resume)
+    async fn join(
+        &self,
+        room: &str,
+        requested: Option<&str>,
+        resume: &Resume,
+        identified: bool,
+    ) -> Joined {
+        self.rooms.join(room, requested, resume, identified)
     }
 
     async fn say(&self, membership: &Membership, text: &str, id: Option<&str>) {

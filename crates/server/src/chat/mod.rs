@@ -15,6 +15,7 @@
 //!
 //! | module | what it does |
 //! |---|---|
+//! | `backend` | the HTTP API's steps in a room: publish, members, history, remove |
 //! | `layer` | [`Chat`] and the [`layer::ChannelLayer`] interface sessions call |
 //! | `local` | the rooms of one process (the default) |
 //! | `redis` | `--redis`: rooms shared by several nodes (`docs/redis.md`) |
@@ -26,6 +27,7 @@
 //! | `room` | one room's members behind its lock; a member's commands there |
 //! | `history` | a room's numbered messages: resume, backlog, `id`s seen |
 //! | `resume` | `since`, `epoch`, `backlog` from the query, checked before the upgrade |
+//! | `seat` | a connection's place in a room: its queue's room end, its kick (1008, 4003) |
 //! | `fanout` | the fan-out policy: offer to each recipient, drop the slow ones |
 //! | `queue` | a member's outbound queue, bounded in frames and bytes |
 //! | `remote` | `--redis`: events in Redis's order, joiners waiting for theirs |
@@ -34,6 +36,7 @@
 //! the name parsers; the chat uses only the leaf modules `metrics` and
 //! `shutdown` of the crate, passed in.
 
+mod backend;
 mod fanout;
 mod history;
 mod layer;
@@ -47,11 +50,16 @@ mod registry;
 mod remote;
 mod resume;
 mod room;
+mod seat;
 mod session;
 #[cfg(test)]
 mod tests;
 
+pub(crate) use backend::Page;
 pub(crate) use history::Limits as HistoryLimits;
 pub(crate) use layer::{Chat, Config};
 pub(crate) use names::{name_of, room_of};
+pub(crate) use protocol::MAX_TEXT_CHARS;
+pub(crate) use ratelimit::{BURST, RATE, TokenBucket};
 pub(crate) use resume::resume_of;
+pub(crate) use session::{Identity, Join};

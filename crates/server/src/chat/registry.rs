@@ -9,15 +9,13 @@ use std::sync::atomic::{AtomicU64, Ordering::Relaxed};
 use std::sync::{Arc, Mutex};
 use std::time::Instant;
 
-use tokio::sync::Notify;
-
 use super::fanout::{Recipients, Relay};
 use super::history::{DEFAULT_BACKLOG, History, Limits};
 use super::names::unique_name;
 use super::protocol::Event;
 use super::queue::{Outbox, queue};
 use super::resume::Resume;
-use super::room::{Context, Joined, Locked, Membership, Room, Seat, lock};
+use super::room::{Context, Joined, Kick, Locked, Membership, Room, Seat, lock};
 use crate::metrics::Metrics;
 
 /// Every room, by name.
@@ -37,7 +35,7 @@ pub(crate) struct Rooms {
 pub(crate) struct SessionSide {
     pub(crate) outbox: Outbox,
     /// Notified when the room drops the member as a slow consumer.
-    pub(crate) kicked: Arc<Notify>,
+    pub(crate) kicked: Arc<Kick>,
 }
 
 /// This node's members of one room (see [`Rooms::snapshot`]).
@@ -88,9 +86,18 @@ impl Rooms {
     /// `guest-N` name, made unique in the room with `-2`, `-3`, …. The
     /// outbox starts with `welcome` and the history `resume` asks for;
     /// the other members get `join`.
-    pub(crate) fn join(&self, room: &str, requested: Option<&str>, resume: &Resume) -> Joined {
+    ///
+    /// An `identified` name (a token's `sub`) is taken as it is: a member
+    /// of that name already here gets this connection as another one.
+    pub(crate) fn join(
+        &self,
+        room: &str,
+        requested: Option<&str>,
+        resume: &Resume,
+        identified: bool,
+    ) -> Joined {
         let base = self.base_name(requested);
-        self.join_as(room, &base, resume)
+        self.join_as(room, &base, resume, identified)
     }
 
     /// `requested`, or the next `guest-N`.
@@ -105,7 +112,7 @@ impl Rooms {
     /// session's.
     pub(crate) fn seat(&self) -> (Seat, SessionSide) {
         let (inbox, outbox) = queue();
-        let kick = Arc::new(Notify::new());
+        let kick = Arc::new(Kick::default());
         let seat = Seat {
             id: self.ids.fetch_add(1, Relaxed),
             inbox,
@@ -123,11 +130,26 @@ impl Rooms {
     /// taken in the same locked step that admits the member, so every
     /// later message reaches its queue and none before it does: the seam
     /// between the replay and the live traffic has no gap and no repeat.
-    pub(crate) fn join_as(&self, room: &str, base: &str, resume: &Resume) -> Joined {
+    ///
+    /// With `identified`, `base` is taken as it is, and a member already
+    /// called that gets one more connection: its `welcome` and backlog,
+    /// and no `join` for the others.
+    pub(crate) fn join_as(
+        &self,
+        room: &str,
+        base: &str,
+        resume: &Resume,
+        identified: bool,
+    ) -> Joined {
         let (seat, SessionSide { mut outbox, kicked }) = self.seat();
         let id = seat.id;
         self.with_live_room(room, |room, mut locked| {
-            let name = unique_name(&locked.state.members, base);
+            let again = identified && locked.state.members.contains_key(base);
+            let name = if identified {
+                Arc::from(base)
+            } else {
+                unique_name(&locked.state.members, base)
+            };
             let limits = room.limits();
             locked.state.history.trim(Instant::now(), limits);
             if locked.is_idle() {
@@ -144,8 +166,22 @@ impl Rooms {
                     .history
                     .catch_up(resume.point(), backlog.min(limits.count), limits);
             self.count_catch_up(resume, catch_up.recovered, catch_up.frames.len());
-            let welcome = locked.welcome(&name, locked.users(), catch_up.recovered);
+            let mut others = locked.users();
+            others.retain(|u| *u != &*name);
+            let welcome = locked.welcome(&name, others, catch_up.recovered);
             outbox.put_first(std::iter::once(welcome).chain(catch_up.frames));
+            if again {
+                locked.attach(&name, seat);
+                return Joined {
+                    membership: Membership {
+                        room: Arc::clone(room),
+                        id,
+                        name,
+                    },
+                    outbox,
+                    kicked,
+                };
+            }
             let join = Event::Join {
                 room: room.name(),
                 name: &name,

@@ -8,7 +8,6 @@
 
 use std::sync::Arc;
 
-use tokio::sync::Notify;
 use ws_tokio::Utf8Bytes;
 
 use super::fanout::Recipients;
@@ -17,7 +16,7 @@ use super::names::unique_name;
 use super::queue::{Outbox, QUEUE_CAPACITY};
 use super::registry::{Rooms, SessionSide};
 use super::resume::Resume;
-use super::room::{Joined, Membership, Room, Seat};
+use super::room::{Joined, Kick, Membership, Room, Seat};
 
 /// An event that came through Redis: its place in the room's order, who
 /// gets it, and the frame (serialized by the node where it happened).
@@ -57,7 +56,7 @@ pub(crate) struct PendingJoin {
     room: Arc<Room>,
     id: u64,
     outbox: Outbox,
-    kicked: Arc<Notify>,
+    kicked: Arc<Kick>,
 }
 
 impl PendingJoin {
@@ -157,7 +156,7 @@ impl Rooms {
     /// as `base` made unique among this node's members.
     pub(crate) fn cancel(&self, pending: PendingJoin, base: &str, resume: &Resume) -> Joined {
         pending.room.lock().state.pending.remove(&pending.id);
-        self.join_as(pending.room.name(), base, resume)
+        self.join_as(pending.room.name(), base, resume, false)
     }
     // ANCHOR_END: join_pending
 

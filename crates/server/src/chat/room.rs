@@ -21,15 +21,15 @@ use std::sync::atomic::Ordering::Relaxed;
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 use std::time::Instant;
 
-use tokio::sync::Notify;
 use ws_tokio::Utf8Bytes;
 
 use super::fanout::{Recipients, Relay};
 use super::history::{History, Limits};
 use super::protocol::{Event, Refusal, now_ms};
-use super::queue::{Inbox, Outbox};
+use super::queue::Outbox;
 use super::registry::Rooms;
 use super::remote::Waiting;
+pub(crate) use super::seat::{Conn, Kick, Seat};
 use crate::metrics::Metrics;
 
 /// What every room of a registry shares: where it counts, and with
@@ -65,29 +65,24 @@ pub(crate) struct State {
     pub(crate) history: History,
 }
 
-/// A member of this node in a room.
+/// A member of this node in a room: one name, one or more connections
+/// (with a token, every connection of one `sub` is the same member).
 #[derive(Debug)]
 pub(crate) struct Member {
+    /// The member's id: that of the connection that made it a member
+    /// (with `--redis`, the id of its presence entry).
     pub(crate) id: u64,
     /// Its place in the join order.
     pub(crate) seq: u64,
-    pub(crate) inbox: Inbox,
-    pub(crate) kick: Arc<Notify>,
+    /// Its connections, in the order they came; never empty while it is
+    /// a member.
+    pub(crate) conns: Vec<Conn>,
     /// With `--redis`: Redis events up to this sequence number were
     /// already in the `welcome` (0: every event is new).
     pub(crate) since: u64,
     /// With `--redis`: the sequence number of its `join` (0 if it joined
     /// while Redis was away), for the join order across nodes.
     pub(crate) joined: u64,
-}
-
-/// A member-to-be: its id and the room's ends of its queue and kick,
-/// made before the room's lock is taken.
-#[derive(Debug)]
-pub(crate) struct Seat {
-    pub(crate) id: u64,
-    pub(crate) inbox: Inbox,
-    pub(crate) kick: Arc<Notify>,
 }
 
 /// A room with its lock held: everything that reads or changes members.
@@ -139,9 +134,12 @@ impl Room {
 }
 
 impl Locked<'_> {
-    /// Whether member `id` is in the room as `name`.
+    /// Whether connection `id` is in the room as `name`.
     pub(crate) fn is_member(&self, name: &str, id: u64) -> bool {
-        self.state.members.get(name).is_some_and(|m| m.id == id)
+        self.state
+            .members
+            .get(name)
+            .is_some_and(|m| m.conns.iter().any(|c| c.id == id))
     }
 
     /// The `welcome` for `name`, listing `others` (in join order) and then
@@ -205,8 +203,7 @@ impl Locked<'_> {
         let member = Member {
             id,
             seq,
-            inbox,
-            kick,
+            conns: vec![Conn { id, inbox, kick }],
             since,
             joined: since,
         };
@@ -214,8 +211,25 @@ impl Locked<'_> {
         self.room.metrics().chat_members.fetch_add(1, Relaxed);
     }
 
-    /// Removes a member that left; the others get `leave` if `announce`.
-    pub(crate) fn remove(&mut self, name: &str, announce: bool) {
+    /// Adds a connection to the member `name` (another tab of the same
+    /// token's `sub`): nobody hears a `join`.
+    pub(crate) fn attach(&mut self, name: &str, seat: Seat) {
+        if let Some(member) = self.state.members.get_mut(name) {
+            let Seat { id, inbox, kick } = seat;
+            member.conns.push(Conn { id, inbox, kick });
+        }
+    }
+
+    /// Removes connection `id` of `name`; after its last connection the
+    /// member is removed, and the others get `leave` if `announce`.
+    pub(crate) fn remove(&mut self, name: &str, id: u64, announce: bool) {
+        let Some(member) = self.state.members.get_mut(name) else {
+            return;
+        };
+        member.conns.retain(|c| c.id != id);
+        if !member.conns.is_empty() {
+            return;
+        }
         if self.state.members.remove(name).is_some() {
             self.room.metrics().chat_members.fetch_sub(1, Relaxed);
             if announce {
@@ -247,7 +261,7 @@ pub(crate) struct Joined {
     /// Its outbound queue, starting with `welcome`.
     pub(crate) outbox: Outbox,
     /// Notified when the room dropped it as a slow consumer.
-    pub(crate) kicked: Arc<Notify>,
+    pub(crate) kicked: Arc<Kick>,
 }
 
 impl Membership {
@@ -296,7 +310,7 @@ impl Membership {
         {
             metrics.chat_deduplicated.fetch_add(1, Relaxed);
             let ack = Event::Ack { id, seq }.encode();
-            room.fan_out(&ack, Recipients::Named(&[&self.name]));
+            room.fan_out(&ack, self.alone());
             return;
         }
         let (seq, frame) = room
@@ -317,7 +331,7 @@ impl Membership {
         room.fan_out(&frame, Recipients::All);
         if let Some(id) = id {
             let ack = Event::Ack { id, seq }.encode();
-            room.fan_out(&ack, Recipients::Named(&[&self.name]));
+            room.fan_out(&ack, self.alone());
         }
     }
     // ANCHOR_END: say
@@ -356,14 +370,21 @@ impl Membership {
             users: room.users(),
         }
         .encode();
-        room.fan_out(&frame, Recipients::Named(&[&self.name]));
+        room.fan_out(&frame, self.alone());
     }
 
-    /// Queues a frame (an `error`, a `users` list) for this member alone.
+    /// Queues a frame (an `error`, a `users` list) for this connection
+    /// alone.
     pub(crate) fn reply(&self, frame: &Utf8Bytes) {
         if let Some(mut room) = self.lock_if_current() {
-            room.fan_out(frame, Recipients::Named(&[&self.name]));
+            room.fan_out(frame, self.alone());
         }
+    }
+
+    /// This connection alone (an answer to what it sent: `ack`, `error`,
+    /// `users`), not the member's other connections.
+    fn alone(&self) -> Recipients<'_> {
+        Recipients::Conn(&self.name, self.id)
     }
 
     /// Leaves the room (if the room has not dropped this member already):
@@ -384,7 +405,7 @@ impl Membership {
         let mut room = self.room.lock();
         let current = room.is_member(&self.name, self.id);
         if current {
-            room.remove(&self.name, announce);
+            room.remove(&self.name, self.id, announce);
         }
         let empty = room.is_idle() && !room.state.closed;
         if empty {

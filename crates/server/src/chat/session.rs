@@ -26,8 +26,8 @@ use super::protocol::{self, Command, ErrorCode, Refusal};
 use super::queue::Outbox;
 use super::ratelimit::{BURST, RATE, TokenBucket};
 use super::resume::Resume;
-use super::room::{Joined, Membership};
-use crate::close::{self, SHUTTING_DOWN, SLOW_CONSUMER};
+use super::room::{Joined, Kick, Membership};
+use crate::close::{self, REMOVED, SHUTTING_DOWN, SLOW_CONSUMER, TOKEN_EXPIRED};
 use crate::metrics::Metrics;
 use crate::shutdown::Shutdown;
 
@@ -42,6 +42,10 @@ enum Ended {
     Shutdown,
     /// Writing failed: the connection is gone.
     Failed,
+    /// The token's `exp` passed: closed with 4001.
+    Expired,
+    /// Removed through the HTTP API: closed with 4003.
+    Removed,
 }
 
 /// What a connection asked to join: the room, the name, the history.
@@ -50,6 +54,16 @@ pub(crate) struct Join<'a> {
     pub(crate) room: &'a str,
     pub(crate) requested: Option<&'a str>,
     pub(crate) resume: &'a Resume,
+    /// With a token: `requested` is its `sub`, taken as it is (never
+    /// `-2`), and the connection ends at `expires` (4001).
+    pub(crate) identity: Option<Identity>,
+}
+
+/// A connection whose name comes from a verified token.
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct Identity {
+    /// The token's `exp`.
+    pub(crate) expires: std::time::SystemTime,
 }
 
 // ANCHOR: serve
@@ -69,12 +83,24 @@ where
         room,
         requested,
         resume,
+        identity,
     } = join;
     let Joined {
         membership,
         mut outbox,
         kicked,
-    } = layer.join(room, requested, resume).await;
+    } = layer
+        .join(room, requested, resume, identity.is_some())
+        .await;
+    // At `exp` by the wall clock, measured on the monotonic one from now.
+    // An `exp` too far off for the monotonic clock never comes.
+    let expires = identity.and_then(|id| {
+        let left = id
+            .expires
+            .duration_since(std::time::SystemTime::now())
+            .unwrap_or_default();
+        tokio::time::Instant::now().checked_add(left)
+    });
     debug!(room, name = membership.name(), "joined");
     ws.with_stream(limit_send_buffer);
     let (mut reader, mut writer) = ws.split();
@@ -91,6 +117,7 @@ where
             kicked: &kicked,
             reader_done: &reader_done,
             shutdown,
+            expires,
         },
         layer.rooms().metrics(),
     );
@@ -106,6 +133,8 @@ where
     match ended {
         Ended::Kicked => SLOW_CONSUMER.code,
         Ended::Shutdown => SHUTTING_DOWN.code,
+        Ended::Expired => TOKEN_EXPIRED.code,
+        Ended::Removed => REMOVED.code,
         Ended::Reader | Ended::Failed => code,
     }
 }
@@ -208,10 +237,12 @@ struct Batch {
 /// What, besides a frame, the writer wakes for.
 struct Wake<'a> {
     /// The room dropped this member as a slow consumer.
-    kicked: &'a Notify,
+    kicked: &'a Kick,
     /// The reader finished.
     reader_done: &'a Notify,
     shutdown: &'a Shutdown,
+    /// When the member's token expires.
+    expires: Option<tokio::time::Instant>,
 }
 
 // ANCHOR: send_batch
@@ -273,13 +304,24 @@ where
     let shutdown = wake.shutdown.wait();
     let reader_done = wake.reader_done.notified();
     let kicked = wake.kicked.notified();
-    tokio::pin!(shutdown, reader_done, kicked);
+    let expired = async {
+        match wake.expires {
+            Some(at) => tokio::time::sleep_until(at).await,
+            None => std::future::pending().await,
+        }
+    };
+    tokio::pin!(shutdown, reader_done, kicked, expired);
     loop {
         let step = tokio::select! {
             biased;
             () = &mut reader_done => Step::Stop(Ended::Reader),
-            () = &mut kicked => Step::Close(Ended::Kicked),
+            () = &mut kicked => Step::Close(if wake.kicked.was_removal() {
+                Ended::Removed
+            } else {
+                Ended::Kicked
+            }),
             () = &mut shutdown => Step::Close(Ended::Shutdown),
+            () = &mut expired => Step::Close(Ended::Expired),
             // Cancelling this between `recv` and the queueing loses
             // frames, but only when the connection is ending anyway.
             sent = send_batch(writer, outbox) => sent.map_or(Step::Stop(Ended::Failed), Step::Sent),
@@ -288,10 +330,11 @@ where
             Step::Sent(batch) => metrics.messages_out(batch.frames, batch.bytes),
             Step::Stop(ended) => return ended,
             Step::Close(ended) => {
-                let closing = if ended == Ended::Kicked {
-                    SLOW_CONSUMER
-                } else {
-                    SHUTTING_DOWN
+                let closing = match ended {
+                    Ended::Kicked => SLOW_CONSUMER,
+                    Ended::Expired => TOKEN_EXPIRED,
+                    Ended::Removed => REMOVED,
+                    _ => SHUTTING_DOWN,
                 };
                 // Bounded by the close timeout; the reader sees the answer.
                 let _ = writer.close(closing.code, closing.reason).await;

@@ -42,19 +42,19 @@ fn empty(outbox: &mut Outbox) -> bool {
 #[test]
 fn names_are_unique_and_guests_numbered() {
     let (rooms, _) = rooms();
-    let a = rooms.join("r", Some("ann"), &FRESH);
-    let b = rooms.join("r", Some("ann"), &FRESH);
-    let c = rooms.join("r", Some("ann"), &FRESH);
-    let g = rooms.join("r", None, &FRESH);
-    let elsewhere = rooms.join("s", Some("ann"), &FRESH);
+    let a = rooms.join("r", Some("ann"), &FRESH, false);
+    let b = rooms.join("r", Some("ann"), &FRESH, false);
+    let c = rooms.join("r", Some("ann"), &FRESH, false);
+    let g = rooms.join("r", None, &FRESH, false);
+    let elsewhere = rooms.join("s", Some("ann"), &FRESH, false);
     assert_eq!(a.membership.name(), "ann");
     assert_eq!(b.membership.name(), "ann-2");
     assert_eq!(c.membership.name(), "ann-3");
     assert_eq!(g.membership.name(), "guest-1");
     assert_eq!(elsewhere.membership.name(), "ann");
     let long = "x".repeat(MAX_NAME_CHARS);
-    let l1 = rooms.join("r", Some(&long), &FRESH);
-    let l2 = rooms.join("r", Some(&long), &FRESH);
+    let l1 = rooms.join("r", Some(&long), &FRESH, false);
+    let l2 = rooms.join("r", Some(&long), &FRESH, false);
     assert_eq!(l1.membership.name(), long);
     assert_eq!(l2.membership.name().chars().count(), MAX_NAME_CHARS);
     assert!(l2.membership.name().ends_with("-2"));
@@ -63,11 +63,11 @@ fn names_are_unique_and_guests_numbered() {
 #[test]
 fn welcome_first_then_join_leave_to_the_others() {
     let (rooms, m) = rooms();
-    let mut a = rooms.join("r", Some("ann"), &FRESH);
+    let mut a = rooms.join("r", Some("ann"), &FRESH, false);
     let welcome = next(&mut a.outbox);
     assert_eq!(welcome["type"], "welcome");
     assert_eq!(welcome["users"], serde_json::json!(["ann"]));
-    let mut b = rooms.join("r", Some("bob"), &FRESH);
+    let mut b = rooms.join("r", Some("bob"), &FRESH, false);
     assert_eq!(
         next(&mut b.outbox)["users"],
         serde_json::json!(["ann", "bob"])
@@ -92,9 +92,9 @@ fn welcome_first_then_join_leave_to_the_others() {
 #[test]
 fn messages_and_directs() {
     let (rooms, _) = rooms();
-    let mut a = rooms.join("r", Some("ann"), &FRESH);
-    let mut b = rooms.join("r", Some("bob"), &FRESH);
-    let mut c = rooms.join("r", Some("cy"), &FRESH);
+    let mut a = rooms.join("r", Some("ann"), &FRESH, false);
+    let mut b = rooms.join("r", Some("bob"), &FRESH, false);
+    let mut c = rooms.join("r", Some("cy"), &FRESH, false);
     for o in [&mut a.outbox, &mut b.outbox, &mut c.outbox] {
         while !empty(o) {}
     }
@@ -122,8 +122,8 @@ fn messages_and_directs() {
 #[test]
 fn a_full_queue_is_dropped_and_kicked() {
     let (rooms, m) = rooms();
-    let mut fast = rooms.join("r", Some("fast"), &FRESH);
-    let slow = rooms.join("r", Some("slow"), &FRESH);
+    let mut fast = rooms.join("r", Some("fast"), &FRESH, false);
+    let slow = rooms.join("r", Some("slow"), &FRESH, false);
     let mut seen = Vec::new();
     for _ in 0..=QUEUE_CAPACITY {
         fast.membership.say("x", None);
@@ -151,8 +151,8 @@ fn a_full_queue_is_dropped_and_kicked() {
 #[test]
 fn a_queue_full_of_bytes_is_slow_too() {
     let (rooms, m) = rooms();
-    let mut fast = rooms.join("r", Some("fast"), &FRESH);
-    let _slow = rooms.join("r", Some("slow"), &FRESH);
+    let mut fast = rooms.join("r", Some("fast"), &FRESH, false);
+    let _slow = rooms.join("r", Some("slow"), &FRESH, false);
     let text = "x".repeat(4000);
     let mut said = 0;
     while m.chat_slow_consumers.load(Relaxed) == 0 {
@@ -170,8 +170,8 @@ fn a_queue_full_of_bytes_is_slow_too() {
 #[test]
 fn a_newcomer_hears_of_a_slow_member_dropped_by_its_join() {
     let (rooms, m) = rooms();
-    let mut fast = rooms.join("r", Some("fast"), &FRESH);
-    let _slow = rooms.join("r", Some("slow"), &FRESH);
+    let mut fast = rooms.join("r", Some("fast"), &FRESH, false);
+    let _slow = rooms.join("r", Some("slow"), &FRESH, false);
     // Fill the slow member's queue.
     for _ in 0..QUEUE_CAPACITY {
         fast.membership.say("x", None);
@@ -182,7 +182,7 @@ fn a_newcomer_hears_of_a_slow_member_dropped_by_its_join() {
         backlog: Some(0),
         ..FRESH
     };
-    let mut new = rooms.join("r", Some("new"), &no_backlog);
+    let mut new = rooms.join("r", Some("new"), &no_backlog, false);
     assert_eq!(m.chat_slow_consumers.load(Relaxed), 1);
     let welcome = next(&mut new.outbox);
     assert_eq!(welcome["users"], serde_json::json!(["fast", "slow", "new"]));
@@ -195,7 +195,7 @@ fn a_newcomer_hears_of_a_slow_member_dropped_by_its_join() {
 #[test]
 fn ids_are_acknowledged_and_a_room_with_history_outlives_its_members() {
     let (rooms, m) = rooms();
-    let mut a = rooms.join("r", Some("ann"), &FRESH);
+    let mut a = rooms.join("r", Some("ann"), &FRESH, false);
     assert_eq!(next(&mut a.outbox)["type"], "welcome");
     a.membership.say("hi", Some("x"));
     let message = next(&mut a.outbox);
@@ -215,4 +215,34 @@ fn ids_are_acknowledged_and_a_room_with_history_outlives_its_members() {
     rooms.reap(std::time::Instant::now() + Limits::default().ttl);
     assert_eq!(rooms.len(), 0, "reaped once its history expired");
     assert_eq!(m.chat_rooms.load(Relaxed), 0);
+}
+
+#[test]
+fn a_slow_connection_of_a_member_is_dropped_alone() {
+    let (rooms, m) = rooms();
+    let mut other = rooms.join("r", Some("bob"), &FRESH, false);
+    let mut tab1 = rooms.join("r", Some("ann"), &FRESH, true);
+    let tab2 = rooms.join("r", Some("ann"), &FRESH, true);
+    assert_eq!(tab1.membership.name(), "ann");
+    assert_eq!(tab2.membership.name(), "ann", "never ann-2");
+    assert_eq!(
+        m.chat_members.load(Relaxed),
+        2,
+        "one member, two connections"
+    );
+    // tab2 never reads: it alone is dropped, ann stays.
+    for _ in 0..=QUEUE_CAPACITY {
+        other.membership.say("x", None);
+        while other.outbox.try_recv().is_some() {}
+        while tab1.outbox.try_recv().is_some() {}
+    }
+    assert_eq!(m.chat_slow_consumers.load(Relaxed), 1);
+    assert!(tab1.membership.is_current());
+    assert!(!tab2.membership.is_current());
+    assert_eq!(m.chat_members.load(Relaxed), 2);
+    // Its last connection gone, ann leaves.
+    tab1.membership.leave(&rooms);
+    let leave = r#"{"type":"leave","room":"r","name":"ann"}"#;
+    assert!(std::iter::from_fn(|| other.outbox.try_recv()).any(|f| f.as_str() == leave));
+    assert_eq!(m.chat_members.load(Relaxed), 1);
 }

@@ -10,6 +10,7 @@
 // ws-chat-phone.png.
 
 import { spawn } from "node:child_process";
+import { createHmac } from "node:crypto";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -25,9 +26,9 @@ const PATIENCE = 20_000;
 // ---- the server ----
 let server = null;
 
-function startServer(listen) {
+function startServer(listen, extra = []) {
   return new Promise((resolve, reject) => {
-    const child = spawn(SERVER_BIN, ["--listen", listen, "--log", "warn"], {
+    const child = spawn(SERVER_BIN, ["--listen", listen, "--log", "warn", ...extra], {
       stdio: ["ignore", "pipe", "inherit"],
     });
     child.on("error", reject);
@@ -38,6 +39,14 @@ function startServer(listen) {
     });
     child.on("exit", (code) => reject(new Error(`ws-server exited early (${code})`)));
   });
+}
+
+// An HS256 JWT for `claims`, signed with `secret` (node's own crypto).
+function hs256(secret, claims) {
+  const part = (v) => Buffer.from(JSON.stringify(v)).toString("base64url");
+  const body = `${part({ alg: "HS256", typ: "JWT" })}.${part(claims)}`;
+  const mac = createHmac("sha256", secret).update(body).digest("base64url");
+  return `${body}.${mac}`;
 }
 
 function stopServer() {
@@ -316,6 +325,22 @@ try {
     // reconnect after it was delivered, so he need not see it.)
     await hasLine(alice, "alice", "typed while the server was down");
     assert((await alice.$$eval("#messages li.msg", (lis) => lis.length)) === before + 1, "sent once");
+  });
+
+  await step("a page joins with /?room=&token= as the token's sub", async () => {
+    await stopServer();
+    const secret = "browser-test-secret";
+    server = await startServer("127.0.0.1:0", ["--auth-secret", secret]);
+    const exp = Math.floor(Date.now() / 1000) + 600;
+    const token = hs256(secret, { sub: "tina", rooms: [room], exp });
+    const page = await context.newPage();
+    page.on("pageerror", (e) => console.log(`page error (tina): ${e}`));
+    await page.goto(`${server.url}/?room=${room}&token=${token}`);
+    await waitState(page, "online");
+    await waitText(page, "#users", (t) => t.includes("tina"), "joined as the token's sub");
+    await say(page, "signed in");
+    await hasLine(page, "tina", "signed in");
+    await page.close();
   });
 } catch (e) {
   if (failed === 0) {

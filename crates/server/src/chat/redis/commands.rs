@@ -38,8 +38,14 @@ impl ChannelLayer for RedisLayer {
         &self.rooms
     }
 
-    async fn join(&self, room: &str, requested: Option<&str>, resume: &Resume) -> Joined {
-        Box::pin(self.join_nodes(room, requested, resume)).await
+    async fn join(
+        &self,
+        room: &str,
+        requested: Option<&str>,
+        resume: &Resume,
+        identified: bool,
+    ) -> Joined {
+        Box::pin(self.join_nodes(room, requested, resume, identified)).await
     }
 
     async fn say(&self, membership: &Membership, text: &str, id: Option<&str>) {
@@ -64,11 +70,17 @@ impl RedisLayer {
     /// Joins `room` across the nodes: the first free name of `requested`,
     /// `requested-2`, … (or `guest-N`) among every node's members; the
     /// `welcome` lists them all. Falls back to a local join if Redis fails.
-    async fn join_nodes(&self, room: &str, requested: Option<&str>, resume: &Resume) -> Joined {
+    async fn join_nodes(
+        &self,
+        room: &str,
+        requested: Option<&str>,
+        resume: &Resume,
+        identified: bool,
+    ) -> Joined {
         let rooms = &self.rooms;
         let base = rooms.base_name(requested);
         if !self.is_up() {
-            return rooms.join(room, Some(&base), resume);
+            return rooms.join(room, Some(&base), resume, identified);
         }
         let pending = rooms.join_pending(room);
         let limits = rooms.limits();
@@ -132,28 +144,8 @@ impl RedisLayer {
         if !self.is_up() || !membership.is_current() {
             return membership.say(text, id);
         }
-        let room = membership.room();
-        let (before, after) = message_halves(room, membership.name(), text, now_ms(), id);
-        let head = wire::event(Kind::Message, &self.node, "", membership.name(), "");
-        let limits = self.rooms.limits();
-        let mut conn = self.conn.clone();
         let said = self
-            .scripts
-            .say
-            .key(seq_key(room))
-            .key(members_key(room))
-            .key(&history_keys(room))
-            .arg(channel(room))
-            .arg(head)
-            .arg(before)
-            .arg(after)
-            .arg(id.unwrap_or(""))
-            .arg(&*new_epoch())
-            .arg(limits.count)
-            .arg(millis(limits.ttl))
-            .arg(limits.bytes)
-            .arg(now_ms())
-            .invoke_async::<(u8, u64)>(&mut conn)
+            .say_script(membership.room(), membership.name(), text, id)
             .await;
         let metrics = self.metrics();
         match said {
@@ -176,6 +168,39 @@ impl RedisLayer {
         }
     }
     // ANCHOR_END: say
+
+    /// Runs `say.lua`: a room message from `from`, numbered, kept and
+    /// published to every node; `(1, seq)`, or `(0, seq)` for an `id`
+    /// already kept.
+    pub(crate) async fn say_script(
+        &self,
+        room: &str,
+        from: &str,
+        text: &str,
+        id: Option<&str>,
+    ) -> redis::RedisResult<(u8, u64)> {
+        let (before, after) = message_halves(room, from, text, now_ms(), id);
+        let head = wire::event(Kind::Message, &self.node, "", from, "");
+        let limits = self.rooms.limits();
+        let mut conn = self.conn.clone();
+        self.scripts
+            .say
+            .key(seq_key(room))
+            .key(members_key(room))
+            .key(&history_keys(room))
+            .arg(channel(room))
+            .arg(head)
+            .arg(before)
+            .arg(after)
+            .arg(id.unwrap_or(""))
+            .arg(&*new_epoch())
+            .arg(limits.count)
+            .arg(millis(limits.ttl))
+            .arg(limits.bytes)
+            .arg(now_ms())
+            .invoke_async::<(u8, u64)>(&mut conn)
+            .await
+    }
 
     /// Publishes a direct message to `to`, on whichever node it is.
     ///
@@ -300,7 +325,12 @@ impl RedisLayer {
 
     /// Publishes `event` in `room` with the next number; 0 if `to` is not
     /// empty and names nobody.
-    async fn publish(&self, room: &str, to: &str, event: &str) -> redis::RedisResult<u64> {
+    pub(super) async fn publish(
+        &self,
+        room: &str,
+        to: &str,
+        event: &str,
+    ) -> redis::RedisResult<u64> {
         let mut conn = self.conn.clone();
         self.scripts
             .publish

@@ -37,8 +37,10 @@
 //! | `wire` | key names, presence entries, the events on a channel |
 //! | `scripts` | the Lua scripts (`*.lua`) |
 //! | `commands` | what a session asks: join, say, direct, who, leave |
+//! | `backend` | what the HTTP API asks: publish, users, history, remove, on every node |
 //! | `tasks` | the background tasks: subscription, presence, slow consumers |
 
+mod backend;
 mod commands;
 mod scripts;
 mod tasks;

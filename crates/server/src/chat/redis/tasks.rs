@@ -15,6 +15,7 @@ use tracing::{debug, warn};
 
 use super::super::fanout::Dropped;
 use super::super::registry::RoomMembers;
+use super::super::remote::Target;
 use super::super::room::lock;
 use super::wire::{self, CHANNELS, Kind, NODE_PREFIX, channel, members_key, seq_key};
 use super::{BACKOFF_FIRST, BACKOFF_MAX, COMMAND_TIMEOUT, RedisLayer};
@@ -194,6 +195,14 @@ impl RedisLayer {
         }
         if received.kind == Kind::Leave && received.origin.starts_with('-') {
             metrics.redis_reaped.fetch_add(1, Relaxed);
+        }
+        if received.kind == Kind::Remove {
+            // Each node removes its own connections of that member; their
+            // `leave` goes through Redis like a slow consumer's.
+            if let Target::Direct { to, .. } = &received.event.target {
+                self.rooms.remove_member(room, to);
+            }
+            return;
         }
         self.rooms.deliver(room, received.event);
     }

@@ -76,6 +76,9 @@ pub(crate) enum Kind {
     Leave,
     Message,
     Direct,
+    /// `DELETE /api/rooms/{room}/users/{to}`: every node removes its
+    /// connections of `to` (nothing is delivered).
+    Remove,
 }
 
 impl Kind {
@@ -85,13 +88,20 @@ impl Kind {
             Self::Leave => "L",
             Self::Message => "M",
             Self::Direct => "D",
+            Self::Remove => "R",
         }
     }
 
     fn parse(letter: &str) -> Option<Self> {
-        [Self::Join, Self::Leave, Self::Message, Self::Direct]
-            .into_iter()
-            .find(|kind| kind.letter() == letter)
+        [
+            Self::Join,
+            Self::Leave,
+            Self::Message,
+            Self::Direct,
+            Self::Remove,
+        ]
+        .into_iter()
+        .find(|kind| kind.letter() == letter)
     }
 }
 
@@ -120,7 +130,7 @@ pub(crate) fn parse<'a>(node: &str, room: &str, payload: &'a str) -> Option<Rece
     let to = parts.next()?;
     let from = parts.next()?;
     let frame = parts.next()?;
-    let target = if kind == Kind::Direct {
+    let target = if matches!(kind, Kind::Direct | Kind::Remove) {
         Target::Direct {
             to: to.into(),
             from: (origin == node).then(|| from.into()),
