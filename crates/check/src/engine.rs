@@ -1,0 +1,373 @@
+//! Runs one case over one TCP connection: the opening handshake, the
+//! case's steps, the timers, and the session until the connection ends.
+//!
+//! Reading never waits for writing: a writer task owns the write half and
+//! sends each queued piece as its own write (with Nagle off, so that a
+//! frame chopped into 1-byte pieces really reaches the peer in pieces),
+//! while this task keeps reading, because a peer echoing a 16 MiB message
+//! starts answering before the checker has finished sending it.
+
+use std::time::{Duration, Instant};
+
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio::net::TcpStream;
+use tokio::sync::mpsc;
+use tokio::time::sleep_until;
+use ws_handshake::{ClientRequest, Limits, Url};
+
+use crate::judge::{Judgement, judge};
+use crate::plan::{Finally, Plan, Step};
+use crate::session::{Output, Session, State, Timer};
+use crate::transcript::{Dir, describe_frame};
+
+/// The limits of one case run.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Timeouts {
+    /// TCP connect plus opening handshake (Autobahn: 5 s).
+    pub open: Duration,
+    /// The peer's answer to our Close (Autobahn: 1 s).
+    pub close: Duration,
+    /// The server dropping TCP after the close handshake (Autobahn: 1 s).
+    pub server_drop: Duration,
+    /// The whole case, whatever happens (a peer that never closes).
+    pub case: Duration,
+}
+
+impl Default for Timeouts {
+    fn default() -> Self {
+        Self {
+            open: Duration::from_secs(5),
+            close: Duration::from_secs(1),
+            server_drop: Duration::from_secs(1),
+            case: Duration::from_secs(120),
+        }
+    }
+}
+
+/// Everything a case run observed.
+#[derive(Debug)]
+pub(crate) struct Outcome {
+    pub judgement: Judgement,
+    pub session: Option<Session>,
+    pub duration: Duration,
+    pub http_request: String,
+    pub http_response: String,
+}
+
+/// Runs `plan` against the server at `url`.
+pub(crate) async fn run_case(url: &Url, plan: &Plan, timeouts: Timeouts) -> Outcome {
+    let started = Instant::now();
+    let request = ClientRequest::new(url).header(
+        "User-Agent",
+        concat!("ws-check/", env!("CARGO_PKG_VERSION")),
+    );
+    let http_request = String::from_utf8_lossy(&request.encode()).into_owned();
+    let opened = tokio::time::timeout(timeouts.open, open(url, &request)).await;
+    let (stream, leftover, http_response) = match opened {
+        Ok(Ok(v)) => v,
+        Ok(Err(why)) => return never_opened(plan, started, http_request, why),
+        Err(_) => {
+            return never_opened(
+                plan,
+                started,
+                http_request,
+                "the opening handshake timed out".into(),
+            );
+        }
+    };
+    let auto_close = (plan.close.closed_by_me && !plan.suppress_close).then(|| plan.close.codes[0]);
+    let expected = plan.expected.iter().map(|(_, e)| e.clone()).collect();
+    let mut session = Session::new(
+        expected,
+        auto_close,
+        plan.keep_payloads,
+        plan.max_message() * 2 + 1024,
+    );
+    let case_start = Instant::now();
+    session.transcript.start(case_start);
+    drive(stream, &leftover, plan, &mut session, timeouts).await;
+    let judgement = judge(plan, &session);
+    Outcome {
+        judgement,
+        session: Some(session),
+        duration: case_start.elapsed(),
+        http_request,
+        http_response,
+    }
+}
+
+fn never_opened(plan: &Plan, started: Instant, http_request: String, why: String) -> Outcome {
+    let _ = plan;
+    Outcome {
+        judgement: Judgement {
+            behavior: crate::verdict::Verdict::Failed,
+            behavior_close: crate::verdict::Verdict::Failed,
+            result: format!("The WebSocket opening handshake failed: {why}"),
+            result_close: "The WebSocket opening handshake was never completed.".into(),
+        },
+        session: None,
+        duration: started.elapsed(),
+        http_request,
+        http_response: String::new(),
+    }
+}
+
+/// Connects and performs the opening handshake (RFC 6455 §4.1).
+async fn open(url: &Url, request: &ClientRequest) -> Result<(TcpStream, Vec<u8>, String), String> {
+    if url.secure {
+        return Err("wss:// is not supported yet".into());
+    }
+    let mut stream = TcpStream::connect((url.host.as_str(), url.port))
+        .await
+        .map_err(|e| format!("cannot connect to {}:{}: {e}", url.host, url.port))?;
+    stream.set_nodelay(true).map_err(|e| e.to_string())?;
+    stream
+        .write_all(&request.encode())
+        .await
+        .map_err(|e| e.to_string())?;
+    let limits = Limits::default();
+    let mut buf = Vec::with_capacity(1024);
+    let mut chunk = [0u8; 4096];
+    loop {
+        let n = stream.read(&mut chunk).await.map_err(|e| e.to_string())?;
+        if n == 0 {
+            return Err("the server closed the connection during the handshake".into());
+        }
+        buf.extend_from_slice(&chunk[..n]);
+        match request.parse_response(&buf, &limits) {
+            Ok(Some((_, used))) => {
+                let head = String::from_utf8_lossy(&buf[..used]).into_owned();
+                return Ok((stream, buf[used..].to_vec(), head));
+            }
+            Ok(None) => {}
+            Err(e) => return Err(format!("invalid handshake response: {e}")),
+        }
+    }
+}
+
+/// Pending deadlines of a running case.
+#[derive(Debug, Default)]
+struct Deadlines {
+    step: Option<(Instant, Option<&'static str>)>,
+    finally: Option<Instant>,
+    close: Option<Instant>,
+    drop: Option<Instant>,
+    case: Option<Instant>,
+    /// A pause ended with the connection no longer open: no more steps.
+    stopped: bool,
+}
+
+impl Deadlines {
+    fn earliest(&self) -> Option<Instant> {
+        [
+            self.step.map(|s| s.0),
+            self.finally,
+            self.close,
+            self.drop,
+            self.case,
+        ]
+        .into_iter()
+        .flatten()
+        .min()
+    }
+}
+
+async fn drive(stream: TcpStream, leftover: &[u8], plan: &Plan, s: &mut Session, t: Timeouts) {
+    let (mut reader, mut writer) = stream.into_split();
+    let (tx, mut rx) = mpsc::unbounded_channel::<Option<Vec<u8>>>();
+    let write_task = tokio::spawn(async move {
+        while let Some(piece) = rx.recv().await {
+            match piece {
+                Some(bytes) => {
+                    if writer.write_all(&bytes).await.is_err() {
+                        break;
+                    }
+                }
+                None => break,
+            }
+        }
+        let _ = writer.shutdown().await;
+    });
+    let mut steps = plan.steps.iter();
+    let mut d = Deadlines {
+        case: Some(Instant::now() + t.case),
+        ..Deadlines::default()
+    };
+    let mut script_done = false;
+    let mut buf = vec![0u8; 64 * 1024];
+    if !leftover.is_empty() {
+        s.receive(leftover);
+    }
+    loop {
+        // Run the script up to its next pause.
+        while !script_done && !d.stopped && d.step.is_none() && s.state != State::Closed {
+            match steps.next() {
+                Some(step) => run_step(step, s, &mut d),
+                None => {
+                    script_done = true;
+                    let delay = match plan.finally {
+                        Finally::Kill(x) | Finally::Close(x) => x,
+                    };
+                    d.finally = Some(Instant::now() + delay);
+                }
+            }
+        }
+        if !flush(s, &tx, &mut d, t) {
+            break;
+        }
+        let Some(deadline) = d.earliest() else { break };
+        tokio::select! {
+            read = reader.read(&mut buf) => match read {
+                Ok(0) | Err(_) => { s.eof(); }
+                Ok(n) => s.receive(&buf[..n]),
+            },
+            () = sleep_until(deadline.into()) => fire(plan, s, &mut d, Instant::now()),
+        }
+        if !flush(s, &tx, &mut d, t) {
+            break;
+        }
+    }
+    let _ = tx.send(None);
+    let _ = write_task.await;
+}
+
+/// Hands the session's output to the writer and starts its timers; false
+/// when the connection is over.
+fn flush(
+    s: &mut Session,
+    tx: &mpsc::UnboundedSender<Option<Vec<u8>>>,
+    d: &mut Deadlines,
+    t: Timeouts,
+) -> bool {
+    for out in s.take_output() {
+        match out {
+            Output::Write(bytes) => {
+                let _ = tx.send(Some(bytes));
+            }
+            Output::Drop => {
+                let _ = tx.send(None);
+            }
+            Output::Start(Timer::CloseHandshake) => d.close = Some(Instant::now() + t.close),
+            Output::Start(Timer::ServerDrop) => d.drop = Some(Instant::now() + t.server_drop),
+        }
+    }
+    s.state != State::Closed
+}
+
+fn run_step(step: &Step, s: &mut Session, d: &mut Deadlines) {
+    match step {
+        Step::Frame(f) => {
+            let bytes = f.encode();
+            let note = describe_frame(f.opcode, f.fin, f.rsv, &f.full_payload());
+            match f.chop {
+                Some(n) if n > 0 => {
+                    let pieces: Vec<Vec<u8>> = bytes.chunks(n).map(<[u8]>::to_vec).collect();
+                    s.send_raw(
+                        Vec::new(),
+                        format!("{note} (in pieces of {n} bytes)"),
+                        f.opcode,
+                        1,
+                    );
+                    for p in pieces {
+                        s.send_raw_quiet(p);
+                    }
+                }
+                _ => s.send_raw(bytes, note, f.opcode, 1),
+            }
+        }
+        Step::Bytes(b) => s.send_raw(b.clone(), format!("{} raw bytes", b.len()), 0xff, 0),
+        Step::Fragmented {
+            opcode,
+            byte,
+            len,
+            frame,
+        } => {
+            let frame = (*frame).max(1);
+            let mut bytes = Vec::with_capacity(len + (len / frame + 1) * 14);
+            let mut frames = 0;
+            let mut left = *len;
+            loop {
+                let n = left.min(frame);
+                left -= n;
+                let op = if frames == 0 { *opcode } else { 0 };
+                bytes.extend_from_slice(&crate::wire::encode_frame(
+                    left == 0,
+                    0,
+                    op,
+                    &vec![*byte; n],
+                    rand::random(),
+                ));
+                frames += 1;
+                if left == 0 {
+                    break;
+                }
+            }
+            let note = format!(
+                "{} message of {len} bytes as {frames} frames of at most {frame} bytes",
+                if *opcode == 2 { "Binary" } else { "Text" }
+            );
+            s.send_raw(bytes, note, *opcode, 1);
+            s.sent_data_frames[0] += frames - 1;
+        }
+        Step::EchoLoop { binary, len, count } => s.start_echo_loop(*binary, *len, *count),
+        Step::Close { code, reason } => s.send_close(*code, reason, false),
+        Step::Wait(delay, tag) => {
+            s.transcript
+                .note(Dir::Note, format!("pausing {} ms", delay.as_millis()));
+            d.step = Some((Instant::now() + *delay, *tag));
+        }
+    }
+}
+
+fn fire(plan: &Plan, s: &mut Session, d: &mut Deadlines, now: Instant) {
+    if let Some((at, tag)) = d.step
+        && at <= now
+    {
+        d.step = None;
+        if s.state == State::Open {
+            if let Some(tag) = tag {
+                s.received.push(crate::plan::Event::Timeout(tag));
+            }
+        } else {
+            // The connection is no longer open: the rest of the script is moot.
+            d.stopped = true;
+        }
+    }
+    if d.finally.is_some_and(|at| at <= now) {
+        d.finally = None;
+        match plan.finally {
+            Finally::Kill(_) => {
+                s.transcript.note(
+                    Dir::Note,
+                    "the case's time is up: failing the connection".into(),
+                );
+                s.fail(1001, "Going Away");
+            }
+            Finally::Close(_) => {
+                s.transcript
+                    .note(Dir::Note, "the case's time is up: closing".into());
+                s.send_close(None, b"", false);
+            }
+        }
+    }
+    if d.close.is_some_and(|at| at <= now) {
+        d.close = None;
+        s.transcript
+            .note(Dir::Note, "no answer to our Close in time".into());
+        s.close_handshake_timeout();
+    }
+    if d.drop.is_some_and(|at| at <= now) {
+        d.drop = None;
+        s.transcript
+            .note(Dir::Note, "the server did not drop TCP in time".into());
+        s.server_drop_timeout();
+    }
+    if d.case.is_some_and(|at| at <= now) {
+        d.case = None;
+        s.transcript.note(
+            Dir::Note,
+            "the case's overall limit is up: dropping TCP".into(),
+        );
+        s.drop_tcp();
+    }
+}
