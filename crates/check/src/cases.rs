@@ -3,6 +3,7 @@
 //! Autobahn's code.
 
 mod close;
+mod deflate;
 mod fragments;
 mod framing;
 mod limits;
@@ -50,6 +51,7 @@ pub(crate) fn define(id: &[u32]) -> Option<Definition> {
         [7, sub, n] => close::define(*sub, *n),
         [9, sub, n] => limits::define(*sub, *n),
         [10, 1, 1] => limits::define_auto_fragment(),
+        [section @ (12 | 13), sub, n] => deflate::define(*section, *sub, *n),
         _ => None,
     }
 }

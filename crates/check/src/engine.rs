@@ -13,7 +13,9 @@ use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpStream;
 use tokio::sync::mpsc;
 use tokio::time::sleep_until;
-use ws_handshake::{ClientRequest, Limits, Url};
+use ws_frame::Role;
+use ws_frame::deflate::{DeflateConfig, DeflateParams, EXTENSION_NAME, PerMessageDeflate};
+use ws_handshake::{ClientRequest, ExtensionOffer, Limits, Response, Url};
 
 use crate::judge::{Judgement, judge};
 use crate::plan::{Finally, Plan, Step};
@@ -77,13 +79,20 @@ pub(crate) struct Outcome {
 /// Runs `plan` against the server at `url`.
 pub(crate) async fn run_case(url: &Url, plan: &Plan, timeouts: Timeouts) -> Outcome {
     let started = Instant::now();
-    let request = ClientRequest::new(url).header(
+    let mut request = ClientRequest::new(url).header(
         "User-Agent",
         concat!("ws-check/", env!("CARGO_PKG_VERSION")),
     );
+    for offer in &plan.deflate_offers {
+        let mut o = ExtensionOffer::new(EXTENSION_NAME);
+        for (name, value) in offer {
+            o = o.with_param(name, value.as_deref());
+        }
+        request = request.extension(o);
+    }
     let http_request = String::from_utf8_lossy(&request.encode()).into_owned();
     let opened = tokio::time::timeout(timeouts.open, open(url, &request)).await;
-    let (stream, leftover, http_response) = match opened {
+    let (stream, leftover, http_response, deflate) = match opened {
         Ok(Ok(v)) => v,
         Ok(Err(why)) => return never_opened(plan, started, http_request, why),
         Err(_) => {
@@ -103,6 +112,9 @@ pub(crate) async fn run_case(url: &Url, plan: &Plan, timeouts: Timeouts) -> Outc
         plan.keep_payloads,
         plan.max_message() * 2 + 1024,
     );
+    if let Some(deflate) = deflate {
+        session.set_deflate(deflate);
+    }
     let case_start = Instant::now();
     session.transcript.start(case_start);
     drive(stream, &leftover, plan, &mut session, timeouts).await;
@@ -133,7 +145,7 @@ fn never_opened(plan: &Plan, started: Instant, http_request: String, why: String
 }
 
 /// Connects and performs the opening handshake (RFC 6455 §4.1).
-async fn open(url: &Url, request: &ClientRequest) -> Result<(TcpStream, Vec<u8>, String), String> {
+async fn open(url: &Url, request: &ClientRequest) -> Result<Opened, String> {
     if url.secure {
         return Err("wss:// is not supported yet".into());
     }
@@ -155,14 +167,55 @@ async fn open(url: &Url, request: &ClientRequest) -> Result<(TcpStream, Vec<u8>,
         }
         buf.extend_from_slice(&chunk[..n]);
         match request.parse_response(&buf, &limits) {
-            Ok(Some((_, used))) => {
+            Ok(Some((response, used))) => {
                 let head = String::from_utf8_lossy(&buf[..used]).into_owned();
-                return Ok((stream, buf[used..].to_vec(), head));
+                let deflate = accepted_deflate(&response)?;
+                return Ok((stream, buf[used..].to_vec(), head, deflate));
             }
             Ok(None) => {}
             Err(e) => return Err(format!("invalid handshake response: {e}")),
         }
     }
+}
+
+/// An open connection: the stream, bytes read past the handshake, the
+/// response head, and the extension the server accepted.
+type Opened = (TcpStream, Vec<u8>, String, Option<PerMessageDeflate>);
+
+/// The permessage-deflate the server accepted, if any (RFC 7692 §7.1:
+/// the parameters of its answer decide both directions).
+fn accepted_deflate(response: &Response) -> Result<Option<PerMessageDeflate>, String> {
+    let Some(ext) = response
+        .extensions()
+        .iter()
+        .find(|e| e.name.eq_ignore_ascii_case(EXTENSION_NAME))
+    else {
+        return Ok(None);
+    };
+    let bits = |name: &str| -> Result<Option<u8>, String> {
+        match ext.param(name) {
+            None => Ok(None),
+            Some(Some(v)) => match v.parse::<u8>() {
+                Ok(b @ 8..=15) => Ok(Some(b)),
+                _ => Err(format!(
+                    "invalid {name}={v} in the server's permessage-deflate answer"
+                )),
+            },
+            Some(None) => Err(format!(
+                "{name} without a value in the server's permessage-deflate answer"
+            )),
+        }
+    };
+    let params = DeflateParams {
+        server_no_context_takeover: ext.param("server_no_context_takeover").is_some(),
+        client_no_context_takeover: ext.param("client_no_context_takeover").is_some(),
+        server_max_window_bits: bits("server_max_window_bits")?,
+        client_max_window_bits: bits("client_max_window_bits")?,
+    };
+    // Every message compressed, as Autobahn does.
+    let mut config = DeflateConfig::default();
+    config.min_size = 0;
+    Ok(Some(PerMessageDeflate::new(Role::Client, &params, &config)))
 }
 
 /// Pending deadlines of a running case.
@@ -222,7 +275,7 @@ async fn drive(stream: TcpStream, leftover: &[u8], plan: &Plan, s: &mut Session,
         // Run the script up to its next pause.
         while !script_done && !d.stopped && d.step.is_none() && s.state != State::Closed {
             match steps.next() {
-                Some(step) => run_step(step, s, &mut d, t.scale),
+                Some(step) => run_step(step, s, &mut d, t.scale, !plan.deflate_offers.is_empty()),
                 None => {
                     script_done = true;
                     let delay = match plan.finally {
@@ -274,7 +327,7 @@ fn flush(
     s.state != State::Closed
 }
 
-fn run_step(step: &Step, s: &mut Session, d: &mut Deadlines, scale: u32) {
+fn run_step(step: &Step, s: &mut Session, d: &mut Deadlines, scale: u32, needs_deflate: bool) {
     match step {
         Step::Frame(f) => {
             let bytes = f.encode();
@@ -329,7 +382,23 @@ fn run_step(step: &Step, s: &mut Session, d: &mut Deadlines, scale: u32) {
             s.send_raw(bytes, note, *opcode, 1);
             s.sent_data_frames[0] += frames - 1;
         }
-        Step::EchoLoop { binary, len, count } => s.start_echo_loop(*binary, *len, *count),
+        Step::EchoLoop {
+            binary,
+            len,
+            count,
+            source,
+            frame,
+        } => {
+            if needs_deflate && !s.has_deflate() {
+                // RFC 7692 cases against a peer that declined the extension:
+                // nothing to test, close at once (UNIMPLEMENTED).
+                s.transcript
+                    .note(Dir::Note, "permessage-deflate was not negotiated".into());
+                s.send_close(Some(1000), b"", false);
+            } else {
+                s.start_echo_loop(*binary, *len, *count, *source, *frame);
+            }
+        }
         Step::Close { code, reason } => s.send_close(*code, reason, false),
         Step::Wait(delay, tag) => {
             s.transcript

@@ -87,7 +87,10 @@ pub(crate) fn judge(plan: &Plan, s: &Session) -> Judgement {
             j.result = "The RFC leaves the outcome open; it is recorded only.".into();
         }
         Adjust::Length { binary, len } => length_verdict(&mut j, s, binary, len),
-        Adjust::Count { binary, len, count } => count_verdict(&mut j, s, binary, len, count),
+        Adjust::Count {
+            count,
+            needs_deflate,
+        } => count_verdict(&mut j, s, count, needs_deflate),
     }
     j
 }
@@ -119,27 +122,19 @@ fn length_verdict(j: &mut Judgement, s: &Session, binary: bool, len: usize) {
     };
 }
 
-/// Sections 9.7/9.8: every message of the loop came back as sent.
-fn count_verdict(j: &mut Judgement, s: &Session, binary: bool, len: usize, count: usize) {
-    use crate::plan::Event;
-    let mut good = 0;
-    for e in &s.received {
-        if let Event::Message {
-            binary: b, len: l, ..
-        } = e
-        {
-            if *b != binary || *l != len {
-                j.behavior = Verdict::Failed;
-                j.result = format!(
-                    "An echo differs from what was sent: a {} message of {l} bytes.",
-                    kind(*b)
-                );
-                return;
-            }
-            good += 1;
-        }
-    }
-    (j.behavior, j.result) = if good == count {
+/// Echo loops: every message came back as sent, in time.
+fn count_verdict(j: &mut Judgement, s: &Session, count: usize, needs_deflate: bool) {
+    (j.behavior, j.result) = if needs_deflate && !s.has_deflate() {
+        (
+            Verdict::Unimplemented,
+            "The server did not accept permessage-deflate.".into(),
+        )
+    } else if let Some(why) = &s.echo_error {
+        (
+            Verdict::Failed,
+            format!("The echo differs from what was sent: {why}."),
+        )
+    } else if s.echo_ok == count {
         (
             Verdict::Ok,
             format!("All {count} messages came back in time."),
@@ -147,7 +142,7 @@ fn count_verdict(j: &mut Judgement, s: &Session, binary: bool, len: usize, count
     } else {
         (
             Verdict::Failed,
-            format!("Only {good} of {count} messages came back in time."),
+            format!("Only {} of {count} messages came back in time.", s.echo_ok),
         )
     };
 }

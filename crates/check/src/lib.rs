@@ -19,6 +19,7 @@
 
 mod cases;
 mod catalogue;
+mod corpus;
 mod engine;
 mod judge;
 mod pattern;

@@ -49,10 +49,23 @@ pub(crate) enum Step {
         len: usize,
         /// How many.
         count: usize,
+        /// Where the payloads come from.
+        source: Source,
+        /// The largest frame payload (0: one frame per message).
+        frame: usize,
     },
     /// Pause; when the connection is still open afterwards, record
     /// `Event::Timeout(tag)` (if tagged) and go on, else stop the script.
     Wait(Duration, Option<&'static str>),
+}
+
+/// Where the payloads of an echo loop come from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Source {
+    /// The same byte, `len` times.
+    Repeat(u8),
+    /// Consecutive slices of a corpus, wrapping around at its end.
+    Corpus(&'static [u8]),
 }
 
 /// The final timer of a case (Autobahn's `killAfter` and `closeAfter`).
@@ -160,14 +173,12 @@ pub(crate) enum Adjust {
         /// The expected length.
         len: usize,
     },
-    /// Sections 9.7 and 9.8: `count` messages of this kind and length.
+    /// Echo loops (9.7, 9.8, 12, 13): all `count` messages came back as sent.
     Count {
-        /// Binary (true) or text.
-        binary: bool,
-        /// Each message's length.
-        len: usize,
         /// How many.
         count: usize,
+        /// UNIMPLEMENTED when permessage-deflate was not negotiated.
+        needs_deflate: bool,
     },
 }
 
@@ -189,6 +200,9 @@ pub(crate) struct Plan {
     pub adjust: Adjust,
     /// Keep received payloads (false: lengths only, for the big cases).
     pub keep_payloads: bool,
+    /// permessage-deflate offers for the opening handshake (RFC 7692
+    /// §5), each a list of parameters; empty: no extension is offered.
+    pub deflate_offers: Vec<Vec<(&'static str, Option<String>)>>,
 }
 
 impl Plan {
@@ -202,6 +216,7 @@ impl Plan {
             suppress_close: false,
             adjust: Adjust::None,
             keep_payloads: true,
+            deflate_offers: Vec::new(),
         }
     }
 
@@ -216,6 +231,7 @@ impl Plan {
             suppress_close: false,
             adjust: Adjust::None,
             keep_payloads: true,
+            deflate_offers: Vec::new(),
         }
     }
 

@@ -12,7 +12,11 @@
 
 use ws_frame::apply_mask;
 
-use crate::plan::Event;
+use bytes::{Bytes, BytesMut};
+use ws_frame::deflate::PerMessageDeflate;
+use ws_frame::{Extension, MessageKind};
+
+use crate::plan::{Event, Source};
 use crate::transcript::{Dir, Transcript};
 use crate::wire::{RawHeader, encode_frame, parse_header};
 
@@ -81,7 +85,14 @@ pub(crate) struct Session {
     /// Data frames we sent per opcode (0 = continuation, 1, 2).
     pub sent_data_frames: [usize; 3],
     buf: Vec<u8>,
-    message: Option<(bool, Vec<u8>, usize)>,
+    /// The message being received: binary, compressed, body, length.
+    message: Option<(bool, bool, Vec<u8>, usize)>,
+    /// permessage-deflate, when negotiated (RFC 7692).
+    deflate: Option<PerMessageDeflate>,
+    /// Echoes of the loop that matched what was sent.
+    pub echo_ok: usize,
+    /// Why the loop stopped early.
+    pub echo_error: Option<String>,
     keep_payloads: bool,
     max_message: usize,
     /// When received equals every one of these, close with `auto_close`.
@@ -91,12 +102,20 @@ pub(crate) struct Session {
     out: Vec<Output>,
 }
 
-/// Sections 9.7/9.8: the next message goes out when the last came back.
-#[derive(Debug, Clone, Copy)]
+/// Sections 9.7, 9.8, 12, 13: the next message goes out when the last
+/// came back, and each echo must equal what was sent.
+#[derive(Debug, Clone)]
 struct EchoLoop {
     binary: bool,
     len: usize,
     remaining: usize,
+    source: Source,
+    /// Position in the corpus of the next message.
+    at: usize,
+    /// The largest frame payload (0: one frame per message).
+    frame: usize,
+    /// The message in flight.
+    current: Vec<u8>,
 }
 
 impl Session {
@@ -127,6 +146,9 @@ impl Session {
             expected,
             auto_close,
             echo_loop: None,
+            deflate: None,
+            echo_ok: 0,
+            echo_error: None,
             out: Vec::new(),
         }
     }
@@ -149,19 +171,38 @@ impl Session {
         self.out.push(Output::Write(bytes));
     }
 
+    /// Installs the negotiated permessage-deflate.
+    pub(crate) fn set_deflate(&mut self, deflate: PerMessageDeflate) {
+        self.deflate = Some(deflate);
+    }
+
+    /// Whether permessage-deflate was negotiated.
+    pub(crate) fn has_deflate(&self) -> bool {
+        self.deflate.is_some()
+    }
+
     /// Starts sending `count` messages one round trip at a time.
-    pub(crate) fn start_echo_loop(&mut self, binary: bool, len: usize, count: usize) {
+    pub(crate) fn start_echo_loop(
+        &mut self,
+        binary: bool,
+        len: usize,
+        count: usize,
+        source: Source,
+        frame: usize,
+    ) {
+        let kind = if binary { "binary" } else { "text" };
         self.transcript.note(
             Dir::Note,
-            format!(
-                "sending {count} {} messages of {len} bytes, one at a time",
-                if binary { "binary" } else { "text" }
-            ),
+            format!("sending {count} {kind} messages of {len} bytes, one at a time"),
         );
         self.echo_loop = Some(EchoLoop {
             binary,
             len,
             remaining: count,
+            source,
+            at: 0,
+            frame,
+            current: Vec::new(),
         });
         self.next_echo();
     }
@@ -176,16 +217,53 @@ impl Session {
             return;
         }
         l.remaining -= 1;
-        let (opcode, byte) = if l.binary { (2, 0xfe) } else { (1, b'*') };
-        let payload = vec![byte; l.len];
-        self.sent_data_frames[usize::from(opcode)] += 1;
-        self.out.push(Output::Write(encode_frame(
-            true,
-            0,
-            opcode,
-            &payload,
-            rand::random(),
-        )));
+        let message = match l.source {
+            Source::Repeat(byte) => vec![byte; l.len],
+            Source::Corpus(data) if !data.is_empty() => {
+                let m: Vec<u8> = data
+                    .iter()
+                    .copied()
+                    .cycle()
+                    .skip(l.at)
+                    .take(l.len)
+                    .collect();
+                l.at = (l.at + l.len) % data.len();
+                m
+            }
+            Source::Corpus(_) => Vec::new(),
+        };
+        l.current.clone_from(&message);
+        let (binary, frame) = (l.binary, l.frame);
+        let kind = if binary {
+            MessageKind::Binary
+        } else {
+            MessageKind::Text
+        };
+        // RFC 7692 §6: the compressed payload, RSV1 on the first frame.
+        let (payload, rsv) = match self
+            .deflate
+            .as_mut()
+            .and_then(|d| d.encode_message(kind, &Bytes::from(message.clone())))
+        {
+            Some((p, rsv)) => (p.to_vec(), rsv >> 4),
+            None => (message, 0),
+        };
+        let opcode = if binary { 2 } else { 1 };
+        let chunks: Vec<&[u8]> = if frame == 0 || payload.is_empty() {
+            vec![&payload[..]]
+        } else {
+            payload.chunks(frame).collect()
+        };
+        let last = chunks.len() - 1;
+        let mut bytes = Vec::with_capacity(payload.len() + 14 * chunks.len());
+        for (i, c) in chunks.iter().enumerate() {
+            let (op, r) = if i == 0 { (opcode, rsv) } else { (0, 0) };
+            bytes.extend_from_slice(&encode_frame(i == last, r, op, c, rand::random()));
+            if let Some(n) = self.sent_data_frames.get_mut(usize::from(op)) {
+                *n += 1;
+            }
+        }
+        self.out.push(Output::Write(bytes));
     }
 
     /// Sends one more piece of a frame already noted.
@@ -335,10 +413,13 @@ impl Session {
             self.fail(1002, "frame length not in its shortest form");
         }
         // RFC 6455 §5.2: RSV bits without a negotiated extension.
-        if h.rsv != 0 {
+        // RFC 7692 §6: with permessage-deflate, RSV1 marks a compressed
+        // message, on its first frame only.
+        let compressed_start = self.deflate.is_some() && h.rsv == 4 && matches!(h.opcode, 1 | 2);
+        if h.rsv != 0 && !compressed_start {
             self.fail(
                 1002,
-                &format!("RSV = {} and no extension negotiated", h.rsv),
+                &format!("RSV = {} where no extension allows it", h.rsv),
             );
         }
         // RFC 6455 §5.1: "A client MUST close a connection if it detects a
@@ -390,7 +471,12 @@ impl Session {
             if self.state == State::Closed {
                 return;
             }
-            self.data(h.opcode, h.fin, payload);
+            self.data(
+                h.opcode,
+                h.fin,
+                h.rsv == 4 && self.deflate.is_some(),
+                payload,
+            );
         }
     }
 
@@ -414,27 +500,58 @@ impl Session {
         }
     }
 
-    fn data(&mut self, opcode: u8, fin: bool, payload: Vec<u8>) {
-        let (binary, mut body, mut len) = match self.message.take() {
+    fn data(&mut self, opcode: u8, fin: bool, rsv1: bool, payload: Vec<u8>) {
+        let (binary, compressed, mut body, mut len) = match self.message.take() {
             Some(m) => m,
-            None => (opcode == 2, Vec::new(), 0),
+            None => (opcode == 2, rsv1, Vec::new(), 0),
+        };
+        let payload = if compressed {
+            let mut out = BytesMut::new();
+            let room = self.max_message.saturating_sub(len);
+            let decoded = match self.deflate.as_mut() {
+                Some(d) => d.decode_frame(4, &payload, fin, &mut out, room),
+                None => Ok(()),
+            };
+            if let Err(e) = decoded {
+                self.fail(1007, &format!("cannot inflate the message: {e}"));
+                return;
+            }
+            out.to_vec()
+        } else {
+            payload
         };
         len += payload.len();
         if len > self.max_message {
             self.fail(1009, "message too big for the checker");
             return;
         }
-        if self.keep_payloads || !binary {
+        if self.keep_payloads || !binary || self.echo_loop.is_some() {
             body.extend_from_slice(&payload);
         }
         if !fin {
-            self.message = Some((binary, body, len));
+            self.message = Some((binary, compressed, body, len));
             return;
         }
         // RFC 6455 §8.1: a text message must be valid UTF-8.
         if !binary && ws_frame::validate_utf8(&body).is_err() {
             self.fail(1007, "invalid UTF-8 in a text message");
         }
+        let echo = self.echo_loop.as_ref().map(|l| {
+            if l.binary != binary {
+                Err(format!(
+                    "an echo came back as {} instead of {}",
+                    kind(binary),
+                    kind(l.binary)
+                ))
+            } else if l.current != body {
+                Err(format!(
+                    "an echo of {len} bytes differs from the {} bytes sent",
+                    l.current.len()
+                ))
+            } else {
+                Ok(())
+            }
+        });
         if !self.keep_payloads {
             body = Vec::new();
         }
@@ -443,13 +560,18 @@ impl Session {
             payload: body,
             len,
         });
-        if let Some(l) = self.echo_loop {
-            if l.binary == binary && l.len == len {
+        match echo {
+            Some(Ok(())) => {
+                self.echo_ok += 1;
                 self.next_echo();
-            } else {
+            }
+            Some(Err(why)) => {
+                self.transcript.note(Dir::Note, why.clone());
+                self.echo_error = Some(why);
                 self.echo_loop = None;
                 self.send_close(Some(1000), b"", false);
             }
+            None => {}
         }
     }
 
@@ -495,4 +617,8 @@ impl Session {
             self.send_close(Some(code), b"", false);
         }
     }
+}
+
+fn kind(binary: bool) -> &'static str {
+    if binary { "binary" } else { "text" }
 }

@@ -3,7 +3,7 @@
 
 mod common;
 
-use ws_check::{Suite, Timeouts, Verdict, case_ids};
+use ws_check::{Suite, Timeouts, case_ids};
 
 #[test]
 fn the_catalogue_lists_autobahns_case_ids() {
@@ -21,13 +21,24 @@ fn the_catalogue_lists_autobahns_case_ids() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn ws_server_echo_gets_autobahns_verdicts_in_sections_1_to_10() {
     let addr = common::start_ws_server();
-    let report = Suite::new()
-        .exclude("12.*,13.*")
+    let url = format!("ws://{addr}/echo");
+    // Section 9 apart: its 16 MiB messages keep a debug server's threads
+    // busy for seconds, which would blur the one-second pauses of 6.4.
+    let mut report = Suite::new()
+        .exclude("9.*,12.*,13.*")
         .jobs(32)
         .timeouts(Timeouts::relaxed())
-        .run_against_server(&format!("ws://{addr}/echo"))
+        .run_against_server(&url)
         .await
         .unwrap();
+    let big = Suite::new()
+        .cases("9.*")
+        .jobs(8)
+        .timeouts(Timeouts::relaxed())
+        .run_against_server(&url)
+        .await
+        .unwrap();
+    report.cases.extend(big.cases);
     let expected = common::autobahn_expected();
     assert_eq!(report.cases.len(), 301);
     let mut differences = Vec::new();
@@ -43,18 +54,6 @@ async fn ws_server_echo_gets_autobahns_verdicts_in_sections_1_to_10() {
     assert!(differences.is_empty(), "{differences:#?}");
     assert_eq!(report.failed(true), 0);
     assert_eq!(report.summary(false), "301 passed, 0 failed");
-}
-
-#[tokio::test]
-async fn unimplemented_sections_are_reported_as_such() {
-    let addr = common::start_ws_server();
-    let report = Suite::new()
-        .cases("12.1.1")
-        .run_against_server(&format!("ws://{addr}/echo"))
-        .await
-        .unwrap();
-    assert_eq!(report.cases[0].behavior, Verdict::Unimplemented);
-    assert_eq!(report.failed(true), 0);
 }
 
 #[tokio::test]
@@ -82,4 +81,31 @@ async fn bad_runs_are_refused_with_a_reason() {
         .await
         .unwrap_err();
     assert!(matches!(err, ws_check::Error::Unreachable(_)), "{err}");
+}
+
+/// Sections 12 and 13 with their smallest size (16 bytes, every corpus
+/// and every offer): the larger ones take minutes in a debug build (the
+/// compressor is unoptimised) and belong to release runs.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn ws_server_echo_gets_autobahns_verdicts_in_permessage_deflate() {
+    let addr = common::start_ws_server();
+    let report = Suite::new()
+        .cases("12.*.1,13.*.1")
+        .jobs(16)
+        .timeouts(Timeouts::relaxed())
+        .run_against_server(&format!("ws://{addr}/echo"))
+        .await
+        .unwrap();
+    assert_eq!(report.cases.len(), 5 + 7);
+    let expected = common::autobahn_expected();
+    for c in &report.cases {
+        let (behavior, close) = &expected[&c.id];
+        assert_eq!(
+            (c.behavior.as_str(), c.behavior_close.as_str()),
+            (behavior.as_str(), close.as_str()),
+            "{}: {}",
+            c.id,
+            c.result
+        );
+    }
 }

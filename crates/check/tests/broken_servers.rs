@@ -80,3 +80,16 @@ async fn a_server_that_drops_tcp_instead_of_closing_is_unclean() {
     assert_eq!(verdicts(&r, "1.1.1"), (Verdict::Ok, Verdict::Unclean));
     assert_eq!(verdicts(&r, "7.3.1"), (Verdict::Ok, Verdict::Unclean));
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_server_without_permessage_deflate_gets_unimplemented() {
+    let r = check(Flaw::NoPong, "12.1.1,13.7.1").await;
+    for id in ["12.1.1", "13.7.1"] {
+        assert_eq!(
+            verdicts(&r, id),
+            (Verdict::Unimplemented, Verdict::Ok),
+            "{id}"
+        );
+    }
+    assert_eq!(r.failed(true), 0);
+}

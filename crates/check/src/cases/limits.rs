@@ -11,7 +11,7 @@
 use std::time::Duration;
 
 use crate::cases::Definition;
-use crate::plan::{Adjust, Event, Finally, Plan, Step, frame, kill_after};
+use crate::plan::{Adjust, Event, Finally, Plan, Source, Step, frame, kill_after};
 use crate::wire::FrameSpec;
 
 const KIB: usize = 1024;
@@ -127,6 +127,8 @@ pub(super) fn define(sub: u32, n: u32) -> Option<Definition> {
                     binary,
                     len,
                     count: 1000,
+                    source: Source::Repeat(if binary { 0xfe } else { b'*' }),
+                    frame: 0,
                 }],
                 vec![],
                 Finally::Close(Duration::from_secs(secs)),
@@ -134,9 +136,8 @@ pub(super) fn define(sub: u32, n: u32) -> Option<Definition> {
             plan.expected = vec![];
             plan.suppress_close = true;
             plan.adjust = Adjust::Count {
-                binary,
-                len,
                 count: 1000,
+                needs_deflate: false,
             };
             plan.keep_payloads = false;
             Definition::new(
