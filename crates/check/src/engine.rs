@@ -104,6 +104,44 @@ pub(crate) async fn run_case(url: &Url, plan: &Plan, timeouts: Timeouts) -> Outc
             );
         }
     };
+    let opened = Opened {
+        stream,
+        leftover,
+        deflate,
+        server: false,
+        http_request,
+        http_response,
+    };
+    run_open(opened, plan, timeouts).await
+}
+
+/// An open WebSocket connection, either role, ready for a case.
+#[derive(Debug)]
+pub(crate) struct Opened {
+    /// The socket.
+    pub stream: TcpStream,
+    /// Bytes read past the handshake.
+    pub leftover: Vec<u8>,
+    /// The negotiated permessage-deflate.
+    pub deflate: Option<PerMessageDeflate>,
+    /// We are the server (ws-check's client mode).
+    pub server: bool,
+    /// The request head.
+    pub http_request: String,
+    /// The response head.
+    pub http_response: String,
+}
+
+/// Runs `plan` on a connection whose opening handshake is done.
+pub(crate) async fn run_open(opened: Opened, plan: &Plan, timeouts: Timeouts) -> Outcome {
+    let Opened {
+        stream,
+        leftover,
+        deflate,
+        server,
+        http_request,
+        http_response,
+    } = opened;
     let auto_close = (plan.close.closed_by_me && !plan.suppress_close).then(|| plan.close.codes[0]);
     let expected = plan.expected.iter().map(|(_, e)| e.clone()).collect();
     let mut session = Session::new(
@@ -112,6 +150,7 @@ pub(crate) async fn run_case(url: &Url, plan: &Plan, timeouts: Timeouts) -> Outc
         plan.keep_payloads,
         plan.max_message() * 2 + 1024,
     );
+    session.server = server;
     if let Some(deflate) = deflate {
         session.set_deflate(deflate);
     }
@@ -128,7 +167,12 @@ pub(crate) async fn run_case(url: &Url, plan: &Plan, timeouts: Timeouts) -> Outc
     }
 }
 
-fn never_opened(plan: &Plan, started: Instant, http_request: String, why: String) -> Outcome {
+pub(crate) fn never_opened(
+    plan: &Plan,
+    started: Instant,
+    http_request: String,
+    why: String,
+) -> Outcome {
     let _ = plan;
     Outcome {
         judgement: Judgement {
@@ -145,7 +189,7 @@ fn never_opened(plan: &Plan, started: Instant, http_request: String, why: String
 }
 
 /// Connects and performs the opening handshake (RFC 6455 §4.1).
-async fn open(url: &Url, request: &ClientRequest) -> Result<Opened, String> {
+async fn open(url: &Url, request: &ClientRequest) -> Result<ClientOpened, String> {
     if url.secure {
         return Err("wss:// is not supported yet".into());
     }
@@ -178,9 +222,9 @@ async fn open(url: &Url, request: &ClientRequest) -> Result<Opened, String> {
     }
 }
 
-/// An open connection: the stream, bytes read past the handshake, the
-/// response head, and the extension the server accepted.
-type Opened = (TcpStream, Vec<u8>, String, Option<PerMessageDeflate>);
+/// What the client handshake yields: the stream, bytes read past the
+/// handshake, the response head, and the extension the server accepted.
+type ClientOpened = (TcpStream, Vec<u8>, String, Option<PerMessageDeflate>);
 
 /// The permessage-deflate the server accepted, if any (RFC 7692 §7.1:
 /// the parameters of its answer decide both directions).
@@ -330,7 +374,7 @@ fn flush(
 fn run_step(step: &Step, s: &mut Session, d: &mut Deadlines, scale: u32, needs_deflate: bool) {
     match step {
         Step::Frame(f) => {
-            let bytes = f.encode();
+            let bytes = f.encode(s.key());
             let note = describe_frame(f.opcode, f.fin, f.rsv, &f.full_payload());
             match f.chop {
                 Some(n) if n > 0 => {
@@ -348,7 +392,28 @@ fn run_step(step: &Step, s: &mut Session, d: &mut Deadlines, scale: u32, needs_d
                 _ => s.send_raw(bytes, note, f.opcode, 1),
             }
         }
-        Step::Bytes(b) => s.send_raw(b.clone(), format!("{} raw bytes", b.len()), 0xff, 0),
+        Step::FramePart {
+            opcode,
+            total,
+            offset,
+            data,
+        } => {
+            let mut bytes = Vec::new();
+            if *offset == 0 {
+                s.partial_key = s.key();
+                bytes = crate::wire::encode_header(true, 0, *opcode, *total, s.partial_key);
+            }
+            let start = bytes.len();
+            bytes.extend_from_slice(data);
+            if let Some(key) = s.partial_key {
+                ws_frame::apply_mask(&mut bytes[start..], key, *offset);
+            }
+            let note = format!(
+                "bytes {offset}..{} of a {total}-byte frame",
+                offset + data.len()
+            );
+            s.send_raw(bytes, note, 0xff, 0);
+        }
         Step::Fragmented {
             opcode,
             byte,
@@ -363,12 +428,13 @@ fn run_step(step: &Step, s: &mut Session, d: &mut Deadlines, scale: u32, needs_d
                 let n = left.min(frame);
                 left -= n;
                 let op = if frames == 0 { *opcode } else { 0 };
+                let key = s.key();
                 bytes.extend_from_slice(&crate::wire::encode_frame(
                     left == 0,
                     0,
                     op,
                     &vec![*byte; n],
-                    rand::random(),
+                    key,
                 ));
                 frames += 1;
                 if left == 0 {

@@ -61,7 +61,7 @@ pub(crate) fn judge(plan: &Plan, s: &Session) -> Judgement {
                 allowed.join(",")
             ),
         )
-    } else if s.dropped_by_me {
+    } else if s.dropped_by_me && !s.server {
         (
             Verdict::FailedByClient,
             "The checker had to drop the TCP connection; the server should drop it first (RFC 6455 §7.1.1).".into(),

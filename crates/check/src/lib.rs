@@ -21,6 +21,7 @@ mod cases;
 mod catalogue;
 mod corpus;
 mod engine;
+mod fuzzing_server;
 mod judge;
 mod pattern;
 mod plan;
@@ -33,6 +34,7 @@ mod wire;
 
 pub use catalogue::case_ids;
 pub use engine::Timeouts;
+pub use fuzzing_server::serve_clients;
 pub use pattern::{PatternError, Patterns};
 pub use report::{CaseReport, Report};
 pub use suite::{DEFAULT_MEMORY_BUDGET, Error, Suite};

@@ -72,30 +72,73 @@ fn main() -> ExitCode {
     };
     match cli.mode {
         Mode::Server { url, common, jobs } => runtime.block_on(server(url, common, jobs)),
-        Mode::Client { listen, .. } => {
-            eprintln!("ws-check: client mode (listening on {listen}) is not implemented yet");
-            ExitCode::from(2)
-        }
+        Mode::Client { listen, common } => runtime.block_on(client(listen, common)),
     }
 }
 
-async fn server(url: String, common: Common, jobs: Option<usize>) -> ExitCode {
-    let mut suite = ws_check::Suite::new()
-        .cases(&common.cases)
-        .agent(common.agent.as_deref().unwrap_or("server"));
+/// Client mode: Autobahn's fuzzing server on `listen`.
+async fn client(listen: String, common: Common) -> ExitCode {
+    let addr = if listen.starts_with(':') {
+        format!("127.0.0.1{listen}")
+    } else {
+        listen
+    };
+    let listener = match tokio::net::TcpListener::bind(&addr).await {
+        Ok(l) => l,
+        Err(e) => {
+            eprintln!("ws-check: cannot listen on {addr}: {e}");
+            return ExitCode::from(2);
+        }
+    };
+    match listener.local_addr() {
+        Ok(a) => println!("listening on ws://{a}"),
+        Err(e) => {
+            eprintln!("ws-check: {e}");
+            return ExitCode::from(2);
+        }
+    }
+    let mut suite = ws_check::Suite::new().cases(&common.cases);
     if let Some(exclude) = &common.exclude {
         suite = suite.exclude(exclude);
     }
-    if let Some(jobs) = jobs {
-        suite = suite.jobs(jobs);
+    if let Some(agent) = &common.agent {
+        suite = suite.agent(agent);
     }
-    let report = match suite.run_against_server(&url).await {
+    let report = match ws_check::serve_clients(&suite, listener, stop_signal()).await {
         Ok(r) => r,
         Err(e) => {
             eprintln!("ws-check: {e}");
             return ExitCode::from(2);
         }
     };
+    finish(&report, &common)
+}
+
+/// SIGINT or SIGTERM.
+async fn stop_signal() {
+    #[cfg(unix)]
+    {
+        use tokio::signal::unix::{SignalKind, signal};
+        match signal(SignalKind::terminate()) {
+            Ok(mut term) => {
+                tokio::select! {
+                    _ = tokio::signal::ctrl_c() => {}
+                    _ = term.recv() => {}
+                }
+            }
+            Err(_) => {
+                let _ = tokio::signal::ctrl_c().await;
+            }
+        }
+    }
+    #[cfg(not(unix))]
+    {
+        let _ = tokio::signal::ctrl_c().await;
+    }
+}
+
+/// Prints the cases and the summary, writes the reports; the exit status.
+fn finish(report: &ws_check::Report, common: &Common) -> ExitCode {
     for c in &report.cases {
         println!(
             "{:<8} {:<13} {:<16} {:>6} ms",
@@ -119,4 +162,24 @@ async fn server(url: String, common: Common, jobs: Option<usize>) -> ExitCode {
     } else {
         ExitCode::from(1)
     }
+}
+
+async fn server(url: String, common: Common, jobs: Option<usize>) -> ExitCode {
+    let mut suite = ws_check::Suite::new()
+        .cases(&common.cases)
+        .agent(common.agent.as_deref().unwrap_or("server"));
+    if let Some(exclude) = &common.exclude {
+        suite = suite.exclude(exclude);
+    }
+    if let Some(jobs) = jobs {
+        suite = suite.jobs(jobs);
+    }
+    let report = match suite.run_against_server(&url).await {
+        Ok(r) => r,
+        Err(e) => {
+            eprintln!("ws-check: {e}");
+            return ExitCode::from(2);
+        }
+    };
+    finish(&report, &common)
 }

@@ -17,9 +17,19 @@ use crate::wire::FrameSpec;
 pub(crate) enum Step {
     /// Send one frame.
     Frame(FrameSpec),
-    /// Send bytes as they are (a frame header and its payload sent in
-    /// parts, for the fail-fast UTF-8 cases).
-    Bytes(Vec<u8>),
+    /// Part of one frame whose payload is written in several steps (the
+    /// fail-fast UTF-8 cases): `data` goes at `offset` of a payload of
+    /// `total` bytes; the part at offset 0 writes the header first.
+    FramePart {
+        /// The frame's opcode (FIN is set).
+        opcode: u8,
+        /// The whole payload length.
+        total: usize,
+        /// Where `data` starts in the payload.
+        offset: usize,
+        /// This part of the payload.
+        data: Vec<u8>,
+    },
     /// Start the closing handshake with this close payload, sent as it is
     /// (it may be invalid on purpose).
     Close {
@@ -249,7 +259,7 @@ impl Plan {
             .iter()
             .map(|s| match s {
                 Step::Frame(f) => f.repeat_to.unwrap_or(f.payload.len()),
-                Step::Bytes(b) => b.len(),
+                Step::FramePart { total, .. } => *total,
                 Step::Fragmented { len, .. } | Step::EchoLoop { len, .. } => *len,
                 _ => 0,
             })

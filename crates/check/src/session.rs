@@ -82,6 +82,11 @@ pub(crate) struct Session {
     pub received: Vec<Event>,
     /// Frames and notes for the report.
     pub transcript: Transcript,
+    /// We are the server (client mode of ws-check): our frames are not
+    /// masked, the peer's must be, and we drop TCP after the close.
+    pub server: bool,
+    /// The masking key of a frame being written in parts.
+    pub partial_key: Option<[u8; 4]>,
     /// Data frames we sent per opcode (0 = continuation, 1, 2).
     pub sent_data_frames: [usize; 3],
     buf: Vec<u8>,
@@ -138,6 +143,8 @@ impl Session {
             local_close_code: None,
             received: Vec::new(),
             transcript: Transcript::default(),
+            server: false,
+            partial_key: None,
             sent_data_frames: [0; 3],
             buf: Vec::new(),
             message: None,
@@ -151,6 +158,12 @@ impl Session {
             echo_error: None,
             out: Vec::new(),
         }
+    }
+
+    /// A masking key for our next frame: fresh and random for a client
+    /// (RFC 6455 §5.3), none for a server (§5.1).
+    pub(crate) fn key(&self) -> Option<[u8; 4]> {
+        (!self.server).then(rand::random)
     }
 
     /// The actions produced so far.
@@ -258,7 +271,7 @@ impl Session {
         let mut bytes = Vec::with_capacity(payload.len() + 14 * chunks.len());
         for (i, c) in chunks.iter().enumerate() {
             let (op, r) = if i == 0 { (opcode, rsv) } else { (0, 0) };
-            bytes.extend_from_slice(&encode_frame(i == last, r, op, c, rand::random()));
+            bytes.extend_from_slice(&encode_frame(i == last, r, op, c, self.key()));
             if let Some(n) = self.sent_data_frames.get_mut(usize::from(op)) {
                 *n += 1;
             }
@@ -296,7 +309,7 @@ impl Session {
             0,
             8,
             &payload,
-            rand::random(),
+            self.key(),
         )));
         self.state = State::Closing;
         self.closed_by_me = !is_reply;
@@ -423,9 +436,12 @@ impl Session {
             );
         }
         // RFC 6455 §5.1: "A client MUST close a connection if it detects a
-        // masked frame."
-        if h.mask.is_some() {
+        // masked frame"; a server, if it detects an unmasked one.
+        if h.mask.is_some() && !self.server {
             self.fail(1002, "masked server-to-client frame");
+        }
+        if h.mask.is_none() && self.server {
+            self.fail(1002, "unmasked client-to-server frame");
         }
         if h.opcode >= 8 {
             // RFC 6455 §5.5: control frames are never fragmented and carry
@@ -489,7 +505,7 @@ impl Session {
                     0,
                     10,
                     &payload,
-                    rand::random(),
+                    self.key(),
                 )));
                 self.transcript
                     .note(Dir::Sent, format!("Pong ({} bytes)", payload.len()));
@@ -595,13 +611,20 @@ impl Session {
         match self.state {
             State::Closing => {
                 // The answer to our Close: the handshake is complete, and the
-                // server must now drop TCP (§7.1.1).
+                // server must now drop TCP (§7.1.1) — at once when that is us.
                 self.was_clean = true;
-                self.out.push(Output::Start(Timer::ServerDrop));
+                if self.server {
+                    self.drop_tcp();
+                } else {
+                    self.out.push(Output::Start(Timer::ServerDrop));
+                }
             }
             State::Open => {
                 self.was_clean = true;
                 self.send_close(Some(1000), b"", true);
+                if self.server {
+                    self.drop_tcp();
+                }
             }
             State::Closed => self.was_clean = false,
         }

@@ -14,6 +14,7 @@ use std::sync::Arc;
 use tokio::sync::Semaphore;
 use ws_handshake::Url;
 
+use crate::cases::Definition;
 use crate::catalogue::{Entry, case_ids, entry};
 use crate::engine::{Outcome, Timeouts, run_case};
 use crate::pattern::{PatternError, Patterns};
@@ -123,6 +124,16 @@ impl Suite {
         self
     }
 
+    /// The agent name given to the suite.
+    pub(crate) fn agent_name(&self) -> &str {
+        &self.agent
+    }
+
+    /// The per-case timeouts.
+    pub(crate) fn case_timeouts(&self) -> Timeouts {
+        self.timeouts
+    }
+
     /// The ids selected, in catalogue order.
     ///
     /// # Errors
@@ -196,6 +207,16 @@ async fn run_entry(e: Entry, url: &Url, timeouts: Timeouts) -> CaseReport {
         return unimplemented(e.number, e.id);
     };
     let outcome = run_case(url, &def.plan, timeouts).await;
+    to_report(e.number, e.id, def, outcome)
+}
+
+/// The report of one case from what its run observed.
+pub(crate) fn to_report(
+    number: usize,
+    id: String,
+    def: Definition,
+    outcome: Outcome,
+) -> CaseReport {
     let expected = def
         .plan
         .expected
@@ -210,8 +231,8 @@ async fn run_entry(e: Entry, url: &Url, timeouts: Timeouts) -> CaseReport {
         http_response,
     } = outcome;
     let mut r = CaseReport {
-        id: e.id,
-        case: e.number,
+        id,
+        case: number,
         description: def.description,
         expectation: def.expectation,
         behavior: j.behavior,
@@ -246,7 +267,7 @@ async fn run_entry(e: Entry, url: &Url, timeouts: Timeouts) -> CaseReport {
     r
 }
 
-fn unimplemented(number: usize, id: String) -> CaseReport {
+pub(crate) fn unimplemented(number: usize, id: String) -> CaseReport {
     CaseReport {
         id,
         case: number,

@@ -71,10 +71,10 @@ impl FrameSpec {
         }
     }
 
-    /// The frame as a client sends it: masked with a fresh random key.
-    pub(crate) fn encode(&self) -> Vec<u8> {
+    /// The frame, masked with `key` (a client's frames) or not (a server's).
+    pub(crate) fn encode(&self, key: Option<[u8; 4]>) -> Vec<u8> {
         let payload = self.full_payload();
-        encode_frame(self.fin, self.rsv, self.opcode, &payload, rand::random())
+        encode_frame(self.fin, self.rsv, self.opcode, &payload, key)
     }
 }
 
@@ -86,21 +86,30 @@ pub(crate) fn repeat(pattern: &[u8], len: usize) -> Vec<u8> {
     pattern.iter().copied().cycle().take(len).collect()
 }
 
-/// The header of a masked frame of `len` payload bytes (§5.2: the shortest
-/// length encoding).
-pub(crate) fn encode_header(fin: bool, rsv: u8, opcode: u8, len: usize, key: [u8; 4]) -> Vec<u8> {
+/// The header of a frame of `len` payload bytes (§5.2: the shortest
+/// length encoding), masked with `key` when given (§5.3).
+pub(crate) fn encode_header(
+    fin: bool,
+    rsv: u8,
+    opcode: u8,
+    len: usize,
+    key: Option<[u8; 4]>,
+) -> Vec<u8> {
     let mut out = Vec::with_capacity(14);
     out.push((u8::from(fin) << 7) | ((rsv & 7) << 4) | (opcode & 0x0f));
+    let masked = if key.is_some() { 0x80 } else { 0 };
     if let Ok(small @ 0..=125) = u8::try_from(len) {
-        out.push(0x80 | small);
+        out.push(masked | small);
     } else if let Ok(short) = u16::try_from(len) {
-        out.push(0x80 | 126);
+        out.push(masked | 126);
         out.extend_from_slice(&short.to_be_bytes());
     } else {
-        out.push(0x80 | 127);
+        out.push(masked | 127);
         out.extend_from_slice(&(len as u64).to_be_bytes());
     }
-    out.extend_from_slice(&key);
+    if let Some(key) = key {
+        out.extend_from_slice(&key);
+    }
     out
 }
 
@@ -110,12 +119,14 @@ pub(crate) fn encode_frame(
     rsv: u8,
     opcode: u8,
     payload: &[u8],
-    key: [u8; 4],
+    key: Option<[u8; 4]>,
 ) -> Vec<u8> {
     let mut out = encode_header(fin, rsv, opcode, payload.len(), key);
     let start = out.len();
     out.extend_from_slice(payload);
-    apply_mask(&mut out[start..], key, 0);
+    if let Some(key) = key {
+        apply_mask(&mut out[start..], key, 0);
+    }
     out
 }
 
@@ -177,7 +188,7 @@ mod tests {
     fn encoded_frames_parse_back() {
         for len in [0usize, 125, 126, 65535, 65536] {
             let payload = repeat(b"ab", len);
-            let frame = encode_frame(false, 5, 0x0b, &payload, [1, 2, 3, 4]);
+            let frame = encode_frame(false, 5, 0x0b, &payload, Some([1, 2, 3, 4]));
             let (h, used) = parse_header(&frame).unwrap();
             assert_eq!(
                 (h.fin, h.rsv, h.opcode, h.len),
