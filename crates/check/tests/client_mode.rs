@@ -35,10 +35,10 @@ async fn echo(url: &str) -> Vec<String> {
         if let Message::Text(t) = &message {
             texts.push(t.as_str().to_owned());
         }
-        if let message @ (Message::Text(_) | Message::Binary(_)) = message {
-            if ws.send(message).await.is_err() {
-                break;
-            }
+        if let message @ (Message::Text(_) | Message::Binary(_)) = message
+            && ws.send(message).await.is_err()
+        {
+            break;
         }
     }
     texts
