@@ -1,6 +1,8 @@
 //! The `ws-check` command: `ws-check server URL [OPTIONS]` runs the suite
 //! against a server; `ws-check client --listen ADDR` serves it to clients.
 
+#![forbid(unsafe_code)]
+
 use std::path::PathBuf;
 use std::process::ExitCode;
 
