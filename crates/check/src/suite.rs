@@ -169,19 +169,37 @@ impl Suite {
             .unwrap_or(u32::MAX)
             .max(1);
         let memory = Arc::new(Semaphore::new(mib as usize));
+        // CPU-bound cases (1000 compressed round trips) run at most one per
+        // core: more at once only starve each other into their timeouts.
+        let cores = std::thread::available_parallelism().map_or(1, std::num::NonZero::get);
+        let heavy = Arc::new(Semaphore::new(cores));
         let url = Arc::new(parsed);
         let mut tasks = tokio::task::JoinSet::new();
         for id in &selected {
             let number = all.iter().position(|x| x == id).map_or(0, |p| p + 1);
             let e = entry(number, id);
-            let (jobs, memory, url, timeouts) =
-                (jobs.clone(), memory.clone(), url.clone(), self.timeouts);
+            let (jobs, memory, heavy, url, timeouts) = (
+                jobs.clone(),
+                memory.clone(),
+                heavy.clone(),
+                url.clone(),
+                self.timeouts,
+            );
             tasks.spawn(async move {
                 let need = e.definition.as_ref().map_or(1, |d| {
                     u32::try_from((d.plan.max_message() * 3) >> 20)
                         .unwrap_or(u32::MAX)
                         .clamp(1, mib)
                 });
+                let is_heavy = e
+                    .definition
+                    .as_ref()
+                    .is_some_and(|d| !d.plan.deflate_offers.is_empty());
+                let _heavy = if is_heavy {
+                    Some(heavy.acquire().await)
+                } else {
+                    None
+                };
                 let _memory = memory.acquire_many(need).await;
                 let _job = jobs.acquire().await;
                 run_entry(e, &url, timeouts).await
