@@ -163,25 +163,8 @@ where
         }
     })
     .await??;
-    // The handshake crate already refused extensions we did not offer
-    // (RFC 6455 §4.1 item 5); permessage-deflate's parameters are checked
-    // against our policy here (RFC 7692 §7.1).
-    let mut extension: Option<Box<dyn ws_frame::Extension>> = None;
-    if let Some(answer) = response
-        .extensions()
-        .iter()
-        .find(|e| e.name == "permessage-deflate")
-    {
-        let policy = config.deflate.clone().unwrap_or_default();
-        extension = Some(Box::new(ws_frame::deflate::client_accept(
-            &answer.params,
-            &policy,
-        )?));
-    }
-    let negotiated = Negotiated {
-        protocol: response.protocol().map(str::to_owned),
-        extension,
-    };
+    let negotiated =
+        Negotiated::from_server_answer(response.protocol(), response.extensions(), &config)?;
     let socket = WebSocket::from_parts(stream, Role::Client, config, leftover, negotiated);
     Ok((socket, response))
 }

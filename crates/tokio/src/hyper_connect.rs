@@ -91,24 +91,8 @@ where
         Ok::<_, Error>((upgraded, checked))
     })
     .await??;
-    // RFC 7692 §7.1: the server's permessage-deflate answer must fit our
-    // policy (ws-handshake already refused unoffered extensions).
-    let mut extension: Option<Box<dyn ws_frame::Extension>> = None;
-    if let Some(answer) = response
-        .extensions()
-        .iter()
-        .find(|e| e.name == "permessage-deflate")
-    {
-        let policy = config.deflate.clone().unwrap_or_default();
-        extension = Some(Box::new(ws_frame::deflate::client_accept(
-            &answer.params,
-            &policy,
-        )?));
-    }
-    let negotiated = Negotiated {
-        protocol: response.protocol().map(str::to_owned),
-        extension,
-    };
+    let negotiated =
+        Negotiated::from_server_answer(response.protocol(), response.extensions(), &config)?;
     let socket = WebSocket::from_parts(
         TokioIo::new(upgraded),
         Role::Client,

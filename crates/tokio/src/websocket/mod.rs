@@ -96,6 +96,31 @@ pub(crate) struct Negotiated {
     pub(crate) extension: Option<Box<dyn ws_frame::Extension>>,
 }
 
+impl Negotiated {
+    /// What a client takes from the server's answer, over HTTP/1.1 or
+    /// HTTP/2 alike: its subprotocol, and its permessage-deflate parameters
+    /// checked against our policy (RFC 7692 §7.1). ws-handshake already
+    /// refused anything we did not offer (RFC 6455 §4.1 items 5 and 6).
+    pub(crate) fn from_server_answer(
+        protocol: Option<&str>,
+        extensions: &[ws_handshake::ExtensionOffer],
+        config: &Config,
+    ) -> Result<Self, Error> {
+        let extension = match extensions.iter().find(|e| e.name == "permessage-deflate") {
+            Some(answer) => {
+                let policy = config.deflate.clone().unwrap_or_default();
+                let deflate = ws_frame::deflate::client_accept(&answer.params, &policy)?;
+                Some(Box::new(deflate) as Box<dyn ws_frame::Extension>)
+            }
+            None => None,
+        };
+        Ok(Self {
+            protocol: protocol.map(str::to_owned),
+            extension,
+        })
+    }
+}
+
 impl<S> WebSocket<S> {
     /// Wraps a stream on which the opening handshake is already done, e.g. by
     /// a framework that answered the HTTP upgrade itself. `leftover` holds the
