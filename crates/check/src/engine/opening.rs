@@ -1,0 +1,82 @@
+//! The client's opening handshake (RFC 6455 §4.1), and the
+//! permessage-deflate the server's answer settles (RFC 7692 §7.1).
+
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio::net::TcpStream;
+use ws_frame::Role;
+use ws_frame::deflate::{DeflateConfig, DeflateParams, EXTENSION_NAME, PerMessageDeflate};
+use ws_handshake::{ClientRequest, Limits, Response, Url};
+
+/// Connects and performs the opening handshake (RFC 6455 §4.1).
+pub(super) async fn open(url: &Url, request: &ClientRequest) -> Result<ClientOpened, String> {
+    if url.secure {
+        return Err("wss:// is not supported yet".into());
+    }
+    let mut stream = TcpStream::connect((url.host.as_str(), url.port))
+        .await
+        .map_err(|e| format!("cannot connect to {}:{}: {e}", url.host, url.port))?;
+    stream.set_nodelay(true).map_err(|e| e.to_string())?;
+    stream
+        .write_all(&request.encode())
+        .await
+        .map_err(|e| e.to_string())?;
+    let limits = Limits::default();
+    let mut buf = Vec::with_capacity(1024);
+    let mut chunk = [0u8; 4096];
+    loop {
+        let n = stream.read(&mut chunk).await.map_err(|e| e.to_string())?;
+        if n == 0 {
+            return Err("the server closed the connection during the handshake".into());
+        }
+        buf.extend_from_slice(&chunk[..n]);
+        match request.parse_response(&buf, &limits) {
+            Ok(Some((response, used))) => {
+                let head = String::from_utf8_lossy(&buf[..used]).into_owned();
+                let deflate = accepted_deflate(&response)?;
+                return Ok((stream, buf[used..].to_vec(), head, deflate));
+            }
+            Ok(None) => {}
+            Err(e) => return Err(format!("invalid handshake response: {e}")),
+        }
+    }
+}
+
+/// What the client handshake yields: the stream, bytes read past the
+/// handshake, the response head, and the extension the server accepted.
+type ClientOpened = (TcpStream, Vec<u8>, String, Option<PerMessageDeflate>);
+
+/// The permessage-deflate the server accepted, if any (RFC 7692 §7.1:
+/// the parameters of its answer decide both directions).
+fn accepted_deflate(response: &Response) -> Result<Option<PerMessageDeflate>, String> {
+    let Some(ext) = response
+        .extensions()
+        .iter()
+        .find(|e| e.name.eq_ignore_ascii_case(EXTENSION_NAME))
+    else {
+        return Ok(None);
+    };
+    let bits = |name: &str| -> Result<Option<u8>, String> {
+        match ext.param(name) {
+            None => Ok(None),
+            Some(Some(v)) => match v.parse::<u8>() {
+                Ok(b @ 8..=15) => Ok(Some(b)),
+                _ => Err(format!(
+                    "invalid {name}={v} in the server's permessage-deflate answer"
+                )),
+            },
+            Some(None) => Err(format!(
+                "{name} without a value in the server's permessage-deflate answer"
+            )),
+        }
+    };
+    let params = DeflateParams {
+        server_no_context_takeover: ext.param("server_no_context_takeover").is_some(),
+        client_no_context_takeover: ext.param("client_no_context_takeover").is_some(),
+        server_max_window_bits: bits("server_max_window_bits")?,
+        client_max_window_bits: bits("client_max_window_bits")?,
+    };
+    // Every message compressed, as Autobahn does.
+    let mut config = DeflateConfig::default();
+    config.min_size = 0;
+    Ok(Some(PerMessageDeflate::new(Role::Client, &params, &config)))
+}
