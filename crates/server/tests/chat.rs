@@ -596,21 +596,8 @@ fn chat_upgrades_check_origin_and_the_connection_limit() {
 /// with a certificate made here.
 #[tokio::test]
 async fn tls_serves_the_page_and_wss_chat() {
-    use rcgen::{BasicConstraints, CertificateParams, IsCa, KeyPair};
-    let ca_key = KeyPair::generate().unwrap();
-    let mut ca_params = CertificateParams::new(Vec::new()).unwrap();
-    ca_params.is_ca = IsCa::Ca(BasicConstraints::Unconstrained);
-    let ca = ca_params.self_signed(&ca_key).unwrap();
-    let key = KeyPair::generate().unwrap();
-    let cert = CertificateParams::new(vec!["localhost".to_owned()])
-        .unwrap()
-        .signed_by(&key, &ca, &ca_key)
-        .unwrap();
-    let dir = std::env::temp_dir().join(format!("ws-server-tls-{}", std::process::id()));
-    std::fs::create_dir_all(&dir).unwrap();
-    let (cert_path, key_path) = (dir.join("cert.pem"), dir.join("key.pem"));
-    std::fs::write(&cert_path, cert.pem()).unwrap();
-    std::fs::write(&key_path, key.serialize_pem()).unwrap();
+    let certificate = common::tls::localhost_certificate("ws-server-tls");
+    let (cert_path, key_path) = (&certificate.cert_path, &certificate.key_path);
     let server = Server::start(&[
         "--tls-cert",
         cert_path.to_str().unwrap(),
@@ -620,13 +607,13 @@ async fn tls_serves_the_page_and_wss_chat() {
     let port = server.addr.port();
 
     // https:// GET /
-    let page = https_get(port, "/", &ca.pem()).await;
+    let page = https_get(port, "/", &certificate.ca_pem).await;
     assert!(page.starts_with("HTTP/1.1 200 "), "{page}");
     assert!(page.contains("id=\"messages\""));
 
     // wss:// chat
     let options = || ws_tokio::ConnectOptions {
-        ca_pem: Some(ca.pem().into_bytes()),
+        ca_pem: Some(certificate.ca_pem.clone().into_bytes()),
         ..Default::default()
     };
     let url = format!("wss://localhost:{port}/chat/secure?name=ann");
@@ -638,7 +625,7 @@ async fn tls_serves_the_page_and_wss_chat() {
     assert_eq!(next(&mut bob).await["type"], "welcome");
     say(&mut bob, "over TLS").await;
     assert_eq!(next_of(&mut ann, "message").await["text"], "over TLS");
-    let _ = std::fs::remove_dir_all(&dir);
+    let _ = std::fs::remove_dir_all(&certificate.dir);
 }
 
 async fn https_get(port: u16, path: &str, ca_pem: &str) -> String {

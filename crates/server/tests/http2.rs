@@ -22,21 +22,8 @@ const SOON: Duration = Duration::from_secs(10);
 
 /// A server with a certificate for `localhost` made here; its CA's PEM.
 fn tls_server(dir_name: &str, extra: &[&str]) -> (Server, String, std::path::PathBuf) {
-    use rcgen::{BasicConstraints, CertificateParams, IsCa, KeyPair};
-    let ca_key = KeyPair::generate().unwrap();
-    let mut ca_params = CertificateParams::new(Vec::new()).unwrap();
-    ca_params.is_ca = IsCa::Ca(BasicConstraints::Unconstrained);
-    let ca = ca_params.self_signed(&ca_key).unwrap();
-    let key = KeyPair::generate().unwrap();
-    let cert = CertificateParams::new(vec!["localhost".to_owned()])
-        .unwrap()
-        .signed_by(&key, &ca, &ca_key)
-        .unwrap();
-    let dir = std::env::temp_dir().join(format!("{dir_name}-{}", std::process::id()));
-    std::fs::create_dir_all(&dir).unwrap();
-    let (cert_path, key_path) = (dir.join("cert.pem"), dir.join("key.pem"));
-    std::fs::write(&cert_path, cert.pem()).unwrap();
-    std::fs::write(&key_path, key.serialize_pem()).unwrap();
+    let certificate = common::tls::localhost_certificate(dir_name);
+    let (cert_path, key_path) = (&certificate.cert_path, &certificate.key_path);
     let mut args = vec![
         "--tls-cert",
         cert_path.to_str().unwrap(),
@@ -47,7 +34,7 @@ fn tls_server(dir_name: &str, extra: &[&str]) -> (Server, String, std::path::Pat
     ];
     args.extend_from_slice(extra);
     let server = Server::start(&args);
-    (server, ca.pem(), dir)
+    (server, certificate.ca_pem, certificate.dir)
 }
 
 /// An HTTP/2 connection over TLS with ALPN `h2`, after the server's

@@ -8,6 +8,7 @@ pub mod chat;
 pub mod logs;
 pub mod proxy;
 pub mod redis;
+pub mod tls;
 
 use std::io::{BufRead, BufReader, Read, Write};
 use std::net::{SocketAddr, TcpStream};
