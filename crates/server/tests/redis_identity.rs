@@ -152,3 +152,20 @@ async fn a_killed_node_takes_only_its_connections_of_a_member() {
     let event = next(&mut carl).await;
     assert_eq!(event["text"], "still here", "no leave for alice: {event}");
 }
+
+/// The same across nodes: the slow connection on A is dropped alone, and
+/// the member, still on B, leaves only when that one goes.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_slow_connection_on_one_node_is_dropped_alone() {
+    let Some(redis) = Redis::start() else { return };
+    let (a, b) = nodes(&redis);
+    let path = |sub: &str| format!("/chat/flood?token={}", token(sub));
+    let floods: Vec<String> = (0..10).map(|i| path(&format!("f{i}"))).collect();
+    common::slow::a_slow_connection_is_dropped_alone(
+        (&a, &path("hana")),
+        (&b, &path("hana")),
+        (&a, &floods),
+        "hana",
+    )
+    .await;
+}
