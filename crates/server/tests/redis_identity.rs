@@ -39,8 +39,10 @@ async fn join_as(server: &Server, room: &str, sub: &str) -> (Ws, Value) {
     (ws, welcome)
 }
 
+const API_KEY: &str = "redis-identity-api-key";
+
 fn nodes(redis: &Redis) -> (Server, Server) {
-    let args = ["--auth-secret", SECRET];
+    let args = ["--auth-secret", SECRET, "--api-key", API_KEY];
     (node(redis, &args), node(redis, &args))
 }
 
@@ -168,4 +170,54 @@ async fn a_slow_connection_on_one_node_is_dropped_alone() {
         "hana",
     )
     .await;
+}
+
+/// The status and JSON body of an API call.
+fn api(server: &Server, method: &str, path: &str) -> (u16, Value) {
+    let raw =
+        format!("{method} {path} HTTP/1.1\r\nHost: t\r\nAuthorization: Bearer {API_KEY}\r\n\r\n");
+    let (status, response) = server.request(&raw);
+    let body = response.split_once("\r\n\r\n").map_or("", |(_, b)| b);
+    (status, serde_json::from_str(body).unwrap_or(Value::Null))
+}
+
+/// The close code the server ends `ws` with.
+async fn close_code(ws: &mut Ws) -> Option<u16> {
+    tokio::time::timeout(PATIENCE, async {
+        loop {
+            match ws.recv().await {
+                Some(Ok(ws_tokio::Message::Close(frame))) => return frame.map(|f| f.code.0),
+                Some(Ok(_)) => {}
+                _ => return None,
+            }
+        }
+    })
+    .await
+    .expect("the server closes")
+}
+
+/// The API on either node sees one member, and `DELETE` closes each of
+/// its connections on both nodes with 4003; the others hear one `leave`.
+#[tokio::test]
+async fn the_api_lists_and_removes_a_member_on_every_node() {
+    let Some(redis) = Redis::start() else { return };
+    let (a, b) = nodes(&redis);
+    let (mut bob, _) = join_as(&a, "lobby", "bob").await;
+    let (mut alice_a, _) = join_as(&a, "lobby", "alice").await;
+    let (mut alice_b, _) = join_as(&b, "lobby", "alice").await;
+    wait_holders(&redis, "lobby", "alice", 2).await;
+    for server in [&a, &b] {
+        let (status, listed) = api(server, "GET", "/api/rooms/lobby/users");
+        assert_eq!((status, &listed["users"]), (200, &json!(["bob", "alice"])));
+    }
+    assert_eq!(api(&b, "DELETE", "/api/rooms/lobby/users/alice").0, 204);
+    assert_eq!(close_code(&mut alice_a).await, Some(4003));
+    assert_eq!(close_code(&mut alice_b).await, Some(4003));
+    let left = next_of(&mut bob, "leave").await;
+    assert_eq!(left["name"], "alice");
+    wait_holders(&redis, "lobby", "alice", 0).await;
+    say(&mut bob, "alone").await;
+    assert_eq!(next(&mut bob).await["text"], "alone", "one leave only");
+    let (_, listed) = api(&a, "GET", "/api/rooms/lobby/users");
+    assert_eq!(listed["users"], json!(["bob"]));
 }
