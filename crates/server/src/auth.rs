@@ -22,17 +22,17 @@ use serde::Deserialize;
 /// this far ahead of ours. `exp` gets no such grace, so that the door and
 /// the close at `exp` (4001) agree: a token is never used past its `exp`
 /// by this server's clock.
-pub(crate) const NBF_LEEWAY: Duration = Duration::from_secs(30);
+pub const NBF_LEEWAY: Duration = Duration::from_secs(30);
 
 /// Longest token read from the query: a real one is a few hundred bytes;
 /// this bounds the work a hostile one can ask for.
-pub(crate) const MAX_TOKEN_BYTES: usize = 8 << 10;
+pub const MAX_TOKEN_BYTES: usize = 8 << 10;
 
 /// Longest `sub`, in characters (a member name's limit).
-const MAX_SUB_CHARS: usize = 32;
+pub const MAX_SUB_CHARS: usize = 32;
 
 /// The configured verifier: one key, one algorithm.
-pub(crate) struct Auth {
+pub struct Auth {
     key: DecodingKey,
     validation: Validation,
 }
@@ -48,20 +48,20 @@ impl std::fmt::Debug for Auth {
 
 /// What a valid token lets a connection do.
 #[derive(Clone, Debug, PartialEq, Eq)]
-pub(crate) struct Grant {
+pub struct Grant {
     /// The member's name (`sub`).
-    pub(crate) sub: String,
+    pub sub: String,
     /// When the token expires: the connection is closed with 4001 then.
-    pub(crate) expires: SystemTime,
+    pub expires: SystemTime,
 }
 
 /// Why a join was refused before its upgrade.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub(crate) struct Denied {
+pub struct Denied {
     /// 401, or 403 for a room the token does not allow.
-    pub(crate) status: u16,
+    pub status: u16,
     /// The plain-text reason, also the metric's label.
-    pub(crate) reason: &'static str,
+    pub reason: &'static str,
 }
 
 impl Denied {
@@ -85,7 +85,7 @@ struct Claims {
 
 impl Auth {
     /// Tokens signed with the HMAC `secret` (HS256).
-    pub(crate) fn hmac(secret: &[u8]) -> Self {
+    pub fn hmac(secret: &[u8]) -> Self {
         Self::with(DecodingKey::from_secret(secret), Algorithm::HS256)
     }
 
@@ -94,7 +94,7 @@ impl Auth {
     ///
     /// # Errors
     /// `pem` is neither an RSA nor an EC public key in PEM.
-    pub(crate) fn public_key(pem: &[u8]) -> Result<Self, String> {
+    pub fn public_key(pem: &[u8]) -> Result<Self, String> {
         if let Ok(key) = DecodingKey::from_rsa_pem(pem) {
             return Ok(Self::with(key, Algorithm::RS256));
         }
@@ -110,8 +110,11 @@ impl Auth {
         let mut validation = Validation::new(alg);
         validation.algorithms = vec![alg];
         validation.leeway = 0;
-        validation.validate_exp = true;
-        // Checked here, with its own leeway.
+        // `exp` and `nbf` are checked here, against the `now` given to
+        // `check` (jsonwebtoken would read the system clock itself): one
+        // clock for both, and a check that tests and the fuzz target can
+        // run at any time. `exp` must still be present.
+        validation.validate_exp = false;
         validation.validate_nbf = false;
         validation.validate_aud = false;
         validation.set_required_spec_claims(&["exp"]);
@@ -128,12 +131,7 @@ impl Auth {
     /// # Errors
     /// [`Denied`]: 401 for a missing, malformed, badly signed, expired or
     /// not yet valid token; 403 for a room the token does not list.
-    pub(crate) fn check(
-        &self,
-        token: Option<&str>,
-        room: &str,
-        now: SystemTime,
-    ) -> Result<Grant, Denied> {
+    pub fn check(&self, token: Option<&str>, room: &str, now: SystemTime) -> Result<Grant, Denied> {
         let token = match token {
             None | Some("") => return Err(Denied::unauthorized("missing token")),
             Some(t) if t.len() > MAX_TOKEN_BYTES => {
@@ -152,7 +150,7 @@ impl Auth {
             .map_err(|e| Denied::unauthorized(reason(e.kind())))?
             .claims;
         let now_secs = now.duration_since(UNIX_EPOCH).map_or(0, |d| d.as_secs());
-        // jsonwebtoken lets `exp == now` through; a token is over at `exp`.
+        // A token is over at `exp` (RFC 7519 §4.1.4: "on or after").
         if claims.exp <= now_secs {
             return Err(Denied::unauthorized("token expired"));
         }
@@ -292,6 +290,37 @@ mod tests {
                 assert_eq!(grant.sub, "ann", "{mangled}");
             }
         }
+    }
+
+    /// `exp` and `nbf` are read against the `now` given, not the system
+    /// clock (found by the fuzz target: jsonwebtoken checked `exp` against
+    /// its own clock), at the edges: over at `exp`, and `nbf` honoured up
+    /// to [`NBF_LEEWAY`] early, not a second more.
+    #[test]
+    fn exp_and_nbf_against_the_given_clock() {
+        let secret = b"secret";
+        let auth = Auth::hmac(secret);
+        let now = UNIX_EPOCH + Duration::from_secs(1 << 30);
+        let t = 1u64 << 30;
+        let check = |claims: serde_json::Value| {
+            let key = jsonwebtoken::EncodingKey::from_secret(secret);
+            let token =
+                jsonwebtoken::encode(&jsonwebtoken::Header::default(), &claims, &key).unwrap();
+            auth.check(Some(&token), "r", now)
+                .map(|g| g.sub)
+                .map_err(|d| d.reason)
+        };
+        let claims = |exp: u64, nbf: Option<u64>| serde_json::json!({"sub": "ann", "rooms": ["r"], "exp": exp, "nbf": nbf});
+        assert_eq!(check(claims(t + 1, None)), Ok("ann".into()));
+        assert_eq!(check(claims(t, None)), Err("token expired"));
+        let leeway = NBF_LEEWAY.as_secs();
+        assert_eq!(check(claims(t + 60, Some(t + leeway))), Ok("ann".into()));
+        assert_eq!(
+            check(claims(t + 60, Some(t + leeway + 1))),
+            Err("token not yet valid")
+        );
+        let no_exp = serde_json::json!({"sub": "ann", "rooms": ["r"]});
+        assert_eq!(check(no_exp), Err("malformed token"));
     }
 
     #[test]

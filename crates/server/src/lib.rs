@@ -27,6 +27,7 @@
 //! | `shared` | the state every connection task shares |
 //! | [`metrics`], [`options`], `shutdown`, `tls` | counters, command line, the stop signal, certificates |
 //! | [`startup`] | why the server could not start, and its exit status |
+//! | [`untrusted`] | the token and API-body parsers, public for the fuzz targets |
 //!
 //! Every route and status code follows `docs/server-interface.md` §2 and §3.
 #![forbid(unsafe_code)]
@@ -47,6 +48,7 @@ mod shared;
 mod shutdown;
 pub mod startup;
 mod tls;
+pub mod untrusted;
 
 pub use metrics::Metrics;
 pub use options::Options;

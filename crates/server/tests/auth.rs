@@ -420,3 +420,87 @@ async fn an_rsa_key_accepts_rs256_tokens_only() {
         401
     );
 }
+
+/// Nothing secret reaches the log, even at `--log debug`: not the
+/// `--auth-secret`, not a token (accepted or refused), not an API key
+/// (right or wrong); the refusal's reason does.
+#[test]
+fn no_secret_token_or_key_reaches_the_log() {
+    use std::io::{Read, Write};
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .and_then(|l| l.local_addr())
+        .unwrap()
+        .port();
+    let listen = format!("127.0.0.1:{port}");
+    let api_key = "api-key-that-must-not-leak";
+    let mut server = common::logs::Logged::start(&[
+        "--listen",
+        &listen,
+        "--log",
+        "debug",
+        "--auth-secret",
+        SECRET,
+        "--api-key",
+        api_key,
+    ]);
+    server.wait_for("listening", PATIENCE);
+    let request = |raw: String| {
+        let mut stream = std::net::TcpStream::connect(&listen).unwrap();
+        stream.write_all(raw.as_bytes()).unwrap();
+        let mut head = [0u8; 12];
+        stream.read_exact(&mut head).unwrap();
+        String::from_utf8_lossy(&head[9..12]).into_owned()
+    };
+    let good = hs256(SECRET, &claims("gina", &["lobby"]));
+    let forged = hs256("a-guessed-secret", &claims("gina", &["lobby"]));
+    assert_eq!(
+        request(upgrade_request(&format!("/chat/lobby?token={forged}"), "")),
+        "401"
+    );
+    let refused = server.wait_for("join refused", PATIENCE);
+    assert!(refused.contains("bad token signature"), "{refused}");
+    assert_eq!(
+        request(upgrade_request(&format!("/chat/lobby?token={good}"), "")),
+        "101"
+    );
+    server.wait_for("joined", PATIENCE);
+    let api = |key: &str| {
+        format!(
+            "GET /api/rooms/lobby/users HTTP/1.1\r\nHost: t\r\nAuthorization: Bearer {key}\r\n\
+             Connection: close\r\n\r\n"
+        )
+    };
+    assert_eq!(request(api("wrong-key-also-secret")), "401");
+    assert_eq!(request(api(api_key)), "200");
+    // A request after them all, so that their lines are in.
+    assert_eq!(request(upgrade_request("/chat/lobby", "")), "401");
+    server.wait_for("missing token", PATIENCE);
+    for line in &server.seen {
+        for secret in [SECRET, &good, &forged, api_key, "wrong-key-also-secret"] {
+            assert!(!line.contains(secret), "{line}");
+        }
+        let signature = good.rsplit('.').next().unwrap();
+        assert!(!line.contains(signature), "{line}");
+    }
+}
+
+/// A member with two connections, one of which stops reading: that one is
+/// closed with 1008 alone; the member stays, and leaves after the other.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_slow_connection_of_a_member_is_dropped_alone() {
+    let server = Server::start(&["--auth-secret", SECRET]);
+    let path = |sub: &str| {
+        format!(
+            "/chat/flood?token={}",
+            hs256(SECRET, &claims(sub, &["flood"]))
+        )
+    };
+    let floods: Vec<String> = (0..10).map(|i| path(&format!("f{i}"))).collect();
+    common::slow::a_slow_connection_is_dropped_alone(
+        (&server, &path("hana")),
+        (&server, &path("hana")),
+        (&server, &floods),
+        "hana",
+    )
+    .await;
+}

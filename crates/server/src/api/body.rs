@@ -13,20 +13,23 @@ use crate::chat::MAX_TEXT_CHARS;
 pub(crate) const MAX_BODY: usize = 64 << 10;
 
 /// Longest `from`, in characters (a member name's limit).
-const MAX_FROM_CHARS: usize = 32;
+pub const MAX_FROM_CHARS: usize = 32;
 
 /// Longest `id`, in characters (as for members).
-const MAX_ID_CHARS: usize = 64;
+pub const MAX_ID_CHARS: usize = 64;
 
 /// Who a published message is from when the body does not say.
 pub(crate) const DEFAULT_FROM: &str = "server";
 
 /// A parsed `POST /api/rooms/{room}/messages`.
 #[derive(Clone, Debug, PartialEq, Eq)]
-pub(crate) struct Publish {
-    pub(crate) text: String,
-    pub(crate) from: String,
-    pub(crate) id: Option<String>,
+pub struct Publish {
+    /// 1 to 4096 characters.
+    pub text: String,
+    /// Who it is from: 1 to 32 characters, `server` when not given.
+    pub from: String,
+    /// The sender's `id` (1 to 64 characters), deduplicated as a member's.
+    pub id: Option<String>,
 }
 
 /// Why a body could not be had.
@@ -43,7 +46,7 @@ pub(crate) enum BodyError {
 /// # Errors
 /// Not a JSON object, `text` missing or not a string or over 4096
 /// characters, `from` or `id` not strings or too long.
-pub(crate) fn parse_publish(body: &[u8]) -> Result<Publish, String> {
+pub fn parse_publish(body: &[u8]) -> Result<Publish, String> {
     let value: Value =
         serde_json::from_slice(body).map_err(|e| format!("the body is not JSON: {e}"))?;
     let Value::Object(object) = value else {

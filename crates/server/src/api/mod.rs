@@ -21,6 +21,8 @@
 mod body;
 mod keys;
 
+pub use body::{MAX_FROM_CHARS, MAX_ID_CHARS, Publish, parse_publish};
+
 use std::time::{Duration, Instant};
 
 use bytes::BytesMut;
@@ -30,7 +32,7 @@ use ws_handshake::Request;
 
 use crate::chat::{self, Chat};
 use crate::metrics::Metrics;
-use body::{BodyError, MAX_BODY, parse_publish, read_body};
+use body::{BodyError, MAX_BODY, read_body};
 use keys::{Keys, Refused};
 
 /// Most messages one history call returns when it does not say.

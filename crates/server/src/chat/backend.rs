@@ -107,11 +107,16 @@ impl Rooms {
         if let Some(relay) = room.relay()
             && relay.up.load(Relaxed)
         {
-            let _ = relay.dropped.send(Dropped {
-                room: Arc::clone(room.name()),
-                name,
-                id: member.id,
-            });
+            // Each connection's holder leaves the presence entry; the
+            // last one anywhere publishes the `leave`.
+            for (i, conn) in member.conns.iter().enumerate() {
+                let _ = relay.dropped.send(Dropped {
+                    room: Arc::clone(room.name()),
+                    name: Arc::clone(&name),
+                    id: conn.id,
+                    last: i + 1 == member.conns.len(),
+                });
+            }
             return true;
         }
         let leave = Event::Leave {

@@ -56,12 +56,18 @@ pub(crate) struct Relay {
     pub(crate) dropped: mpsc::UnboundedSender<Dropped>,
 }
 
-/// A member removed as a slow consumer (see [`Relay`]).
+/// A connection dropped by this node, as a slow consumer or removed
+/// through the API (see [`Relay`]): its holder leaves the member's
+/// presence entry, and the member's `leave` goes out if that was its last
+/// connection anywhere.
 #[derive(Debug)]
 pub(crate) struct Dropped {
     pub(crate) room: Arc<str>,
     pub(crate) name: Arc<str>,
+    /// The connection's id.
     pub(crate) id: u64,
+    /// It was the member's last connection on this node.
+    pub(crate) last: bool,
 }
 
 impl Locked<'_> {
@@ -112,17 +118,16 @@ impl Locked<'_> {
                         .for_each(|conn| offer_to(name, conn));
                 }
             }
-            Recipients::Remote(seq, Target::All) => {
-                members
-                    .iter()
-                    .filter(|(_, m)| seq > m.since)
-                    .for_each(offer);
-            }
-            Recipients::Remote(seq, Target::Direct { to, from }) => {
-                let names = [&**to, from.as_deref().unwrap_or(to)];
-                named(members, &names)
-                    .filter(|(_, m)| seq > m.since)
-                    .for_each(offer);
+            Recipients::Remote(seq, target) => {
+                for (name, member) in members {
+                    if target.includes(name, member.identified) {
+                        member
+                            .conns
+                            .iter()
+                            .filter(|c| seq > c.since)
+                            .for_each(|conn| offer_to(name, conn));
+                    }
+                }
             }
         }
     }
@@ -144,22 +149,24 @@ impl Locked<'_> {
             let conn = member.conns.remove(at);
             room.metrics().chat_slow_consumers.fetch_add(1, Relaxed);
             conn.kick.slow();
-            if !member.conns.is_empty() {
-                continue;
-            }
-            let Some(member) = self.state.members.remove(&name) else {
-                continue;
-            };
-            room.metrics().chat_members.fetch_sub(1, Relaxed);
-            if let Some(relay) = room.relay()
-                && relay.up.load(Relaxed)
-            {
-                // Its `leave` goes through Redis, to every node in order.
+            let last = member.conns.is_empty();
+            let relay = room.relay().filter(|relay| relay.up.load(Relaxed));
+            if let Some(relay) = relay {
+                // Its holder leaves the presence entry; the member's
+                // `leave`, if it has no connection left anywhere, goes
+                // through Redis, to every node in order.
                 let _ = relay.dropped.send(Dropped {
                     room: Arc::clone(room.name()),
-                    name,
-                    id: member.id,
+                    name: Arc::clone(&name),
+                    id,
+                    last,
                 });
+            }
+            if !last || self.state.members.remove(&name).is_none() {
+                continue;
+            }
+            room.metrics().chat_members.fetch_sub(1, Relaxed);
+            if relay.is_some() {
                 continue;
             }
             let leave = Event::Leave {

@@ -25,6 +25,7 @@
 //! | `names` | room names from the path, member names from the query, `-2`, `-3`, … |
 //! | `registry` | every room by name; joins |
 //! | `room` | one room's members behind its lock; a member's commands there |
+//! | `member` | a member of this node and its connections: seated, added to, removed |
 //! | `history` | a room's numbered messages: resume, backlog, `id`s seen |
 //! | `resume` | `since`, `epoch`, `backlog` from the query, checked before the upgrade |
 //! | `seat` | a connection's place in a room: its queue's room end, its kick (1008, 4003) |
@@ -41,6 +42,7 @@ mod fanout;
 mod history;
 mod layer;
 mod local;
+mod member;
 mod names;
 mod protocol;
 mod queue;
@@ -59,7 +61,7 @@ pub(crate) use backend::Page;
 pub(crate) use history::Limits as HistoryLimits;
 pub(crate) use layer::{Chat, Config};
 pub(crate) use names::{name_of, room_of};
-pub(crate) use protocol::MAX_TEXT_CHARS;
+pub use protocol::MAX_TEXT_CHARS;
 pub(crate) use ratelimit::{BURST, RATE, TokenBucket};
 pub(crate) use resume::resume_of;
 pub(crate) use session::{Identity, Join};

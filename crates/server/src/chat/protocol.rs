@@ -17,7 +17,7 @@ use serde_json::{Map, Value};
 use ws_tokio::Utf8Bytes;
 
 /// Longest `text` of a `message` or `direct`, in Unicode scalar values.
-pub(crate) const MAX_TEXT_CHARS: usize = 4096;
+pub const MAX_TEXT_CHARS: usize = 4096;
 
 /// Longest text frame that is parsed at all. A valid command is far smaller
 /// (4096 characters, each at most 12 bytes as a JSON escape, plus a short

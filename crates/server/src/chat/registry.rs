@@ -15,7 +15,7 @@ use super::names::unique_name;
 use super::protocol::Event;
 use super::queue::{Outbox, queue};
 use super::resume::Resume;
-use super::room::{Context, Joined, Kick, Locked, Membership, Room, Seat, lock};
+use super::room::{Context, Entry, Joined, Kick, Locked, Membership, Room, Seat, lock};
 use crate::metrics::Metrics;
 
 /// Every room, by name.
@@ -45,14 +45,17 @@ pub(crate) struct RoomMembers {
     pub(crate) members: Vec<LocalMember>,
 }
 
-/// A member of this node, for the presence entries in Redis.
+/// A connection of this node, for the presence entries in Redis.
 #[derive(Debug)]
 pub(crate) struct LocalMember {
     pub(crate) name: Arc<str>,
+    /// The connection's id.
     pub(crate) id: u64,
-    /// The sequence number of its `join` in Redis (0: it joined while
-    /// Redis was away).
+    /// The sequence number of its member's `join` in Redis (0: it joined
+    /// while Redis was away).
     pub(crate) joined: u64,
+    /// Named by a token's `sub`.
+    pub(crate) identified: bool,
 }
 
 impl Rooms {
@@ -171,7 +174,7 @@ impl Rooms {
             let welcome = locked.welcome(&name, others, catch_up.recovered);
             outbox.put_first(std::iter::once(welcome).chain(catch_up.frames));
             if again {
-                locked.attach(&name, seat);
+                locked.attach(&name, seat, 0);
                 return Joined {
                     membership: Membership {
                         room: Arc::clone(room),
@@ -187,7 +190,11 @@ impl Rooms {
                 name: &name,
             }
             .encode();
-            locked.admit(Arc::clone(&name), seat, 0);
+            let entry = Entry {
+                identified,
+                ..Entry::default()
+            };
+            locked.admit(Arc::clone(&name), seat, entry);
             // `join` to the others. The new member is already in: if this
             // finds a slow consumer, the new member hears its `leave` too.
             locked.fan_out(&join, Recipients::AllBut(id));
@@ -285,7 +292,7 @@ impl Rooms {
         }
     }
 
-    /// This node's members, room by room, for the presence entries in
+    /// This node's connections, room by room, for the presence entries in
     /// Redis.
     pub(crate) fn snapshot(&self) -> Vec<RoomMembers> {
         self.all()
@@ -296,10 +303,13 @@ impl Rooms {
                     .state
                     .members
                     .iter()
-                    .map(|(name, m)| LocalMember {
-                        name: Arc::clone(name),
-                        id: m.id,
-                        joined: m.joined,
+                    .flat_map(|(name, m)| {
+                        m.conns.iter().map(|conn| LocalMember {
+                            name: Arc::clone(name),
+                            id: conn.id,
+                            joined: m.joined,
+                            identified: m.identified,
+                        })
                     })
                     .collect();
                 RoomMembers {
@@ -310,7 +320,7 @@ impl Rooms {
             .collect()
     }
 
-    /// Whether member `id` is still in `room` as `name`.
+    /// Whether connection `id` is still in `room` as `name`.
     pub(crate) fn is_member(&self, room: &str, name: &str, id: u64) -> bool {
         self.get(room)
             .is_some_and(|room| room.lock().is_member(name, id))

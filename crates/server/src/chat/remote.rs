@@ -16,7 +16,7 @@ use super::names::unique_name;
 use super::queue::{Outbox, QUEUE_CAPACITY};
 use super::registry::{Rooms, SessionSide};
 use super::resume::Resume;
-use super::room::{Joined, Kick, Membership, Room, Seat};
+use super::room::{Entry, Joined, Kick, Membership, Room, Seat};
 
 /// An event that came through Redis: its place in the room's order, who
 /// gets it, and the frame (serialized by the node where it happened).
@@ -33,18 +33,28 @@ pub(crate) struct RemoteEvent {
 pub(crate) enum Target {
     /// Every member (`join`, `leave`, `message`).
     All,
-    /// A `direct`: the member called `to`, and the sender if it is here.
+    /// A `direct`: the member called `to`, and its copy to the sender
+    /// `from`.
     Direct {
         to: Box<str>,
-        from: Option<Box<str>>,
+        from: Box<str>,
+        /// It was sent from this node. A member called `from` here gets
+        /// the copy if so, or if it is identified (a token's `sub`: the
+        /// same member as the sender, on another of its connections);
+        /// otherwise it is someone else with the same name, taken on the
+        /// other side of a Redis outage.
+        here: bool,
     },
 }
 
 impl Target {
-    fn includes(&self, name: &str) -> bool {
+    /// Whether the member `name` (`identified` by a token) gets the event.
+    pub(crate) fn includes(&self, name: &str, identified: bool) -> bool {
         match self {
             Self::All => true,
-            Self::Direct { to, from } => **to == *name || from.as_deref() == Some(name),
+            Self::Direct { to, from, here } => {
+                **to == *name || (**from == *name && (*here || identified))
+            }
         }
     }
 }
@@ -105,16 +115,17 @@ impl Rooms {
         })
     }
 
-    /// Makes a pending joiner a member called `name`, whose `join` had
-    /// sequence number `since`, with `others` (in join order) already in
-    /// the room: it gets `welcome`, the history read with its `join`
-    /// (`history`), then the events after its `join`. (The others get
-    /// that `join` from Redis.)
+    /// Makes a pending joiner a member called `name` (or, for an
+    /// identified one already here, one more connection of it), with
+    /// `others` (in join order) already in the room: it gets `welcome`,
+    /// the history read with its `join` (`history`), then the events
+    /// numbered after `entry.since`. (The others get its `join` from
+    /// Redis, if there was one.)
     pub(crate) fn activate(
         &self,
         pending: PendingJoin,
         name: &str,
-        since: u64,
+        entry: Entry,
         others: &[&str],
         history: &Numbered,
     ) -> Joined {
@@ -129,19 +140,30 @@ impl Rooms {
             unreachable!("a pending joiner is only removed by activate or cancel");
         };
         // Redis made the name unique; a member that joined while Redis was
-        // away may still hold it here.
-        let name = unique_name(&locked.state.members, name);
+        // away may still hold it here. A token's `sub` is never renamed:
+        // a member of that name here is the same one.
+        let again = entry.identified && locked.state.members.contains_key(name);
+        let name = if entry.identified {
+            Arc::from(name)
+        } else {
+            unique_name(&locked.state.members, name)
+        };
         let mut users = others.to_vec();
         users.retain(|u| *u != &*name);
         let numbering = (history.epoch.as_str(), history.last);
         let welcome = locked.welcome_at(&name, users, numbering, history.catch_up.recovered);
         let frames = history.catch_up.frames.iter().cloned();
         outbox.put_first(std::iter::once(welcome).chain(frames));
-        locked.admit(Arc::clone(&name), seat, since);
-        // The events it waited for, to it alone: the others had them.
+        if again {
+            locked.attach(&name, seat, entry.since);
+        } else {
+            locked.admit(Arc::clone(&name), seat, entry);
+        }
+        // The events it waited for, to this connection alone: the others
+        // had them.
         for event in &events {
-            if event.seq > since && event.target.includes(&name) {
-                locked.fan_out(&event.frame, Recipients::Named(&[&name]));
+            if event.seq > entry.since && event.target.includes(&name, entry.identified) {
+                locked.fan_out(&event.frame, Recipients::Conn(&name, id));
             }
         }
         drop(locked);
@@ -153,10 +175,17 @@ impl Rooms {
     }
 
     /// Gives up on a pending join (Redis failed): joins locally instead,
-    /// as `base` made unique among this node's members.
-    pub(crate) fn cancel(&self, pending: PendingJoin, base: &str, resume: &Resume) -> Joined {
+    /// as `base` made unique among this node's members (as it is, if
+    /// `identified`).
+    pub(crate) fn cancel(
+        &self,
+        pending: PendingJoin,
+        base: &str,
+        resume: &Resume,
+        identified: bool,
+    ) -> Joined {
         pending.room.lock().state.pending.remove(&pending.id);
-        self.join_as(pending.room.name(), base, resume, false)
+        self.join_as(pending.room.name(), base, resume, identified)
     }
     // ANCHOR_END: join_pending
 
@@ -187,7 +216,9 @@ impl Rooms {
     pub(crate) fn reset_since(&self) {
         for room in self.all() {
             for member in room.lock().state.members.values_mut() {
-                member.since = 0;
+                for conn in &mut member.conns {
+                    conn.since = 0;
+                }
             }
         }
     }

@@ -25,6 +25,7 @@ use ws_tokio::Utf8Bytes;
 
 use super::fanout::{Recipients, Relay};
 use super::history::{History, Limits};
+pub(crate) use super::member::{Entry, Member};
 use super::protocol::{Event, Refusal, now_ms};
 use super::queue::Outbox;
 use super::registry::Rooms;
@@ -63,26 +64,6 @@ pub(crate) struct State {
     pub(crate) pending: HashMap<u64, Waiting>,
     /// The numbered `message`s: kept while the room lives, even empty.
     pub(crate) history: History,
-}
-
-/// A member of this node in a room: one name, one or more connections
-/// (with a token, every connection of one `sub` is the same member).
-#[derive(Debug)]
-pub(crate) struct Member {
-    /// The member's id: that of the connection that made it a member
-    /// (with `--redis`, the id of its presence entry).
-    pub(crate) id: u64,
-    /// Its place in the join order.
-    pub(crate) seq: u64,
-    /// Its connections, in the order they came; never empty while it is
-    /// a member.
-    pub(crate) conns: Vec<Conn>,
-    /// With `--redis`: Redis events up to this sequence number were
-    /// already in the `welcome` (0: every event is new).
-    pub(crate) since: u64,
-    /// With `--redis`: the sequence number of its `join` (0 if it joined
-    /// while Redis was away), for the join order across nodes.
-    pub(crate) joined: u64,
 }
 
 /// A room with its lock held: everything that reads or changes members.
@@ -192,55 +173,6 @@ impl Locked<'_> {
             .collect();
         users.sort_unstable_by_key(|&(_, seq)| seq);
         users.into_iter().map(|(name, _)| name).collect()
-    }
-
-    /// Seats `name` as a member, last in the join order; Redis events up
-    /// to `since` were already in its `welcome`.
-    pub(crate) fn admit(&mut self, name: Arc<str>, seat: Seat, since: u64) {
-        let seq = self.state.next_seq;
-        self.state.next_seq += 1;
-        let Seat { id, inbox, kick } = seat;
-        let member = Member {
-            id,
-            seq,
-            conns: vec![Conn { id, inbox, kick }],
-            since,
-            joined: since,
-        };
-        self.state.members.insert(name, member);
-        self.room.metrics().chat_members.fetch_add(1, Relaxed);
-    }
-
-    /// Adds a connection to the member `name` (another tab of the same
-    /// token's `sub`): nobody hears a `join`.
-    pub(crate) fn attach(&mut self, name: &str, seat: Seat) {
-        if let Some(member) = self.state.members.get_mut(name) {
-            let Seat { id, inbox, kick } = seat;
-            member.conns.push(Conn { id, inbox, kick });
-        }
-    }
-
-    /// Removes connection `id` of `name`; after its last connection the
-    /// member is removed, and the others get `leave` if `announce`.
-    pub(crate) fn remove(&mut self, name: &str, id: u64, announce: bool) {
-        let Some(member) = self.state.members.get_mut(name) else {
-            return;
-        };
-        member.conns.retain(|c| c.id != id);
-        if !member.conns.is_empty() {
-            return;
-        }
-        if self.state.members.remove(name).is_some() {
-            self.room.metrics().chat_members.fetch_sub(1, Relaxed);
-            if announce {
-                let leave = Event::Leave {
-                    room: &self.room.name,
-                    name,
-                }
-                .encode();
-                self.fan_out(&leave, Recipients::All);
-            }
-        }
     }
 }
 
@@ -391,22 +323,24 @@ impl Membership {
     /// the others get `leave`; the last one out removes the room, unless
     /// it has history (then the reaper removes it once that has expired).
     pub(crate) fn leave(self, rooms: &Rooms) {
-        self.leave_with(rooms, true);
+        let _ = self.leave_with(rooms, true);
     }
 
     /// Leaves the room without telling the others here (with `--redis`,
-    /// its `leave` comes back from Redis). `false` if the room had already
-    /// dropped it.
-    pub(crate) fn leave_quietly(self, rooms: &Rooms) -> bool {
+    /// its `leave` comes back from Redis). `None` if the room had already
+    /// dropped this connection; else whether it was the member's last
+    /// connection here.
+    pub(crate) fn leave_quietly(self, rooms: &Rooms) -> Option<bool> {
         self.leave_with(rooms, false)
     }
 
-    fn leave_with(self, rooms: &Rooms, announce: bool) -> bool {
+    fn leave_with(self, rooms: &Rooms, announce: bool) -> Option<bool> {
         let mut room = self.room.lock();
         let current = room.is_member(&self.name, self.id);
         if current {
             room.remove(&self.name, self.id, announce);
         }
+        let current = current.then(|| !room.state.members.contains_key(&*self.name));
         let empty = room.is_idle() && !room.state.closed;
         if empty {
             room.state.closed = true;

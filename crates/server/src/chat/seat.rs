@@ -16,6 +16,11 @@ pub(crate) struct Conn {
     pub(crate) id: u64,
     pub(crate) inbox: Inbox,
     pub(crate) kick: Arc<Kick>,
+    /// With `--redis`: Redis events up to this sequence number were
+    /// already in this connection's `welcome` (0: every event is new).
+    /// Per connection, because a member's second connection joins later
+    /// than its first.
+    pub(crate) since: u64,
 }
 
 /// A member-to-be: its id and the room's ends of its queue and kick,

@@ -8,6 +8,7 @@ pub mod chat;
 pub mod logs;
 pub mod proxy;
 pub mod redis;
+pub mod slow;
 pub mod tls;
 
 use std::io::{BufRead, BufReader, Read, Write};

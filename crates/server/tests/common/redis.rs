@@ -71,6 +71,17 @@ impl Redis {
         }
     }
 
+    /// The answer of `redis-cli` to `args` (one command), trimmed.
+    #[allow(dead_code)]
+    pub fn cli(&self, args: &[&str]) -> String {
+        let out = Command::new("redis-cli")
+            .args(["-p", &self.port.to_string()])
+            .args(args)
+            .output()
+            .expect("run redis-cli");
+        String::from_utf8_lossy(&out.stdout).trim().to_owned()
+    }
+
     /// Kills the server (SIGKILL): everything in it is lost.
     pub fn kill(&mut self) {
         if let Some(mut child) = self.child.take() {

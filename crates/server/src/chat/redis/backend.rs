@@ -10,7 +10,7 @@ use ws_tokio::Utf8Bytes;
 
 use super::super::backend::Page;
 use super::RedisLayer;
-use super::wire::{self, Kind, history_keys, members_key};
+use super::wire::{self, Kind, history_keys};
 
 impl RedisLayer {
     /// `POST /api/rooms/{room}/messages` on every node.
@@ -64,12 +64,7 @@ impl RedisLayer {
         if !self.is_up() {
             return self.rooms.members_of(room);
         }
-        let mut conn = self.conn.clone();
-        match redis::cmd("HGETALL")
-            .arg(members_key(room))
-            .query_async::<Vec<String>>(&mut conn)
-            .await
-        {
+        match self.living(room).await {
             Ok(live) => wire::join_order(&live)
                 .into_iter()
                 .map(str::to_owned)

@@ -14,7 +14,7 @@ use super::super::protocol::{Event, Refusal, message_halves, now_ms};
 use super::super::registry::Rooms;
 use super::super::remote::Numbered;
 use super::super::resume::Resume;
-use super::super::room::{Joined, Membership};
+use super::super::room::{Entry, Joined, Membership};
 use super::RedisLayer;
 use super::wire::{self, Kind, NODE_PREFIX, channel, history_keys, members_key, seq_key};
 
@@ -26,10 +26,17 @@ fn millis(d: std::time::Duration) -> u64 {
 /// Names tried per round trip when the requested one is taken.
 const CANDIDATES: usize = 16;
 
-/// What `join.lua` returns: the name claimed, its `join`'s number, the
-/// living members as `name, entry, …`, the room's epoch and last message
-/// seq, whether the resume is exact (1) and the history frames.
-type Claimed = Option<(String, u64, Vec<String>, String, u64, u8, Vec<String>)>;
+/// What `join.lua` returns: the name claimed, the number the joiner's
+/// events start after, the living members as `name, entry, …`, the room's
+/// epoch and last message seq, whether the resume is exact (1), the
+/// history frames, and the number of the member's `join`.
+type Claimed = Option<(String, u64, Vec<String>, String, u64, u8, Vec<String>, u64)>;
+
+/// How long a room's presence outlives the last refresh of any node with
+/// members in it: a room whose every node died is forgotten then.
+pub(crate) fn keep_ms(ttl: std::time::Duration) -> u64 {
+    millis(ttl).saturating_mul(3)
+}
 
 // Each step is boxed: a session holds its future for as long as it is
 // connected, and the Redis round trips are larger than the rest of it.
@@ -69,7 +76,10 @@ impl RedisLayer {
     // ANCHOR: join
     /// Joins `room` across the nodes: the first free name of `requested`,
     /// `requested-2`, … (or `guest-N`) among every node's members; the
-    /// `welcome` lists them all. Falls back to a local join if Redis fails.
+    /// `welcome` lists them all. An `identified` name (a token's `sub`) is
+    /// one member on every node: a connection of it joins the member
+    /// already there, with no `join`. Falls back to a local join if Redis
+    /// fails.
     async fn join_nodes(
         &self,
         room: &str,
@@ -83,6 +93,8 @@ impl RedisLayer {
             return rooms.join(room, Some(&base), resume, identified);
         }
         let pending = rooms.join_pending(room);
+        // A token's `sub` is never renamed: one candidate.
+        let candidates = if identified { 1 } else { CANDIDATES };
         let limits = rooms.limits();
         let backlog = resume.backlog.unwrap_or(DEFAULT_BACKLOG as u64);
         let mut first = 1;
@@ -94,8 +106,8 @@ impl RedisLayer {
                 .key(&history_keys(room))
                 .arg(channel(room))
                 .arg(NODE_PREFIX)
-                .arg(&self.node)
-                .arg(pending.id())
+                .arg(wire::holder(&self.node, pending.id()))
+                .arg(keep_ms(self.ttl))
                 .arg(&*new_epoch())
                 .arg(resume.since.map(|s| s.to_string()).unwrap_or_default())
                 .arg(resume.epoch.as_deref().unwrap_or(""))
@@ -103,17 +115,18 @@ impl RedisLayer {
                 .arg(limits.count)
                 .arg(millis(limits.ttl))
                 .arg(limits.bytes)
-                .arg(now_ms());
-            for n in first..first + CANDIDATES {
+                .arg(now_ms())
+                .arg(if identified { "1" } else { "0" });
+            for n in first..first + candidates {
                 let name = candidate(&base, n);
                 let frame = Event::Join { room, name: &name }.encode();
                 let event = wire::event(Kind::Join, &self.node, "", &name, frame.as_str());
                 invocation.arg(&name).arg(event);
             }
-            first += CANDIDATES;
+            first += candidates;
             let mut conn = self.conn.clone();
             match invocation.invoke_async::<Claimed>(&mut conn).await {
-                Ok(Some((name, seq, live, epoch, last, recovered, frames))) => {
+                Ok(Some((name, since, live, epoch, last, recovered, frames, joined))) => {
                     let others = wire::join_order(&live);
                     let history = Numbered {
                         epoch,
@@ -125,12 +138,19 @@ impl RedisLayer {
                     };
                     let recovered = history.catch_up.recovered;
                     rooms.count_catch_up(resume, recovered, history.catch_up.frames.len());
-                    return rooms.activate(pending, &name, seq, &others, &history);
+                    let entry = Entry {
+                        since,
+                        joined,
+                        identified,
+                    };
+                    return rooms.activate(pending, &name, entry, &others, &history);
                 }
+                // An identified name is always had; a `None` would loop.
+                Ok(None) if identified => return rooms.cancel(pending, &base, resume, true),
                 Ok(None) => {}
                 Err(e) => {
                     self.failed("join", &e);
-                    return rooms.cancel(pending, &base, resume);
+                    return rooms.cancel(pending, &base, resume, identified);
                 }
             }
         }
@@ -248,12 +268,7 @@ impl RedisLayer {
         if !self.is_up() {
             return membership.who();
         }
-        let mut conn = self.conn.clone();
-        let result = redis::cmd("HGETALL")
-            .arg(members_key(membership.room()))
-            .query_async::<Vec<String>>(&mut conn)
-            .await;
-        match result {
+        match self.living(membership.room()).await {
             Ok(live) => {
                 let frame = Event::Users {
                     room: membership.room(),
@@ -269,8 +284,25 @@ impl RedisLayer {
         }
     }
 
-    /// Leaves: removed here at once, and its `leave` goes to every node
-    /// through Redis (locally if Redis fails).
+    /// The living members of `room` on every node, as `name, entry, …`
+    /// (the entries of vanished nodes are removed first, so a crashed
+    /// node's members are never listed).
+    pub(crate) async fn living(&self, room: &str) -> redis::RedisResult<Vec<String>> {
+        let mut conn = self.conn.clone();
+        self.scripts
+            .reap
+            .key(seq_key(room))
+            .key(members_key(room))
+            .arg(channel(room))
+            .arg(NODE_PREFIX)
+            .arg(keep_ms(self.ttl))
+            .invoke_async(&mut conn)
+            .await
+    }
+
+    /// Leaves: the connection is removed here at once; if it was its
+    /// member's last one anywhere, the `leave` goes to every node through
+    /// Redis (locally if Redis fails).
     async fn leave_nodes(&self, membership: Membership) {
         if !self.is_up() {
             return membership.leave(&self.rooms);
@@ -278,37 +310,45 @@ impl RedisLayer {
         let room = Arc::clone(membership.room());
         let name: Arc<str> = Arc::from(membership.name());
         let id = membership.id();
-        if membership.leave_quietly(&self.rooms) {
-            self.publish_leave(&room, &name, id).await;
+        if let Some(last) = membership.leave_quietly(&self.rooms) {
+            self.publish_leave(&room, &name, id, last).await;
         }
     }
 
-    /// Publishes the `leave` of a member removed here.
-    pub(crate) async fn publish_leave(&self, room: &str, name: &str, id: u64) {
+    /// Takes connection `id` of `name` out of the presence entry, and
+    /// publishes the member's `leave` if it has no connection left on any
+    /// node. `last`: it was the member's last connection on this node.
+    pub(crate) async fn publish_leave(&self, room: &str, name: &str, id: u64, last: bool) {
         // No frame: every receiving node builds the `leave` (see `wire`).
         let event = wire::event(Kind::Leave, &self.node, "", name, "");
         match self.remove_entry(room, name, id, &event).await {
-            Ok(seq) if seq > 0 => {}
+            // Published, or the member still has connections elsewhere.
+            Ok(seq) if seq != 0 => {}
             // Not in Redis (it joined while Redis was away, and Redis has
             // not heard of it yet): only this node knows it.
-            Ok(_) => self.rooms.announce_leave(room, name),
+            Ok(_) if last => self.rooms.announce_leave(room, name),
+            Ok(_) => {}
             Err(e) => {
                 self.failed("leave", &e);
-                self.rooms.announce_leave(room, name);
+                if last {
+                    self.rooms.announce_leave(room, name);
+                }
             }
         }
     }
 
-    /// Removes a member's presence entry if it is still this member's;
-    /// publishes `event` with it unless that is empty. Returns the event's
-    /// sequence number (0: none published).
+    /// Removes connection `id`'s holder from `name`'s presence entry; if
+    /// none is left, removes the entry and publishes `event` unless that
+    /// is empty. Returns the event's sequence number (0: the holder was
+    /// not there, or nothing published; -1: the member has other
+    /// connections).
     pub(crate) async fn remove_entry(
         &self,
         room: &str,
         name: &str,
         id: u64,
         event: &str,
-    ) -> redis::RedisResult<u64> {
+    ) -> redis::RedisResult<i64> {
         let mut conn = self.conn.clone();
         self.scripts
             .leave
@@ -316,8 +356,7 @@ impl RedisLayer {
             .key(members_key(room))
             .arg(channel(room))
             .arg(name)
-            .arg(&self.node)
-            .arg(id)
+            .arg(wire::holder(&self.node, id))
             .arg(event)
             .invoke_async(&mut conn)
             .await

@@ -17,7 +17,8 @@ use super::super::fanout::Dropped;
 use super::super::registry::RoomMembers;
 use super::super::remote::Target;
 use super::super::room::lock;
-use super::wire::{self, CHANNELS, Kind, NODE_PREFIX, channel, members_key, seq_key};
+use super::commands::keep_ms;
+use super::wire::{self, CHANNELS, Kind, members_key};
 use super::{BACKOFF_FIRST, BACKOFF_MAX, COMMAND_TIMEOUT, RedisLayer};
 
 impl RedisLayer {
@@ -58,10 +59,10 @@ impl RedisLayer {
     }
 
     // ANCHOR: refresh
-    /// One presence refresh: this node's key (with the TTL), an entry for
-    /// each local member that has none (after a Redis restart, or for a
-    /// member that joined while Redis was away), and the removal of other
-    /// nodes' vanished members in this node's rooms.
+    /// One presence refresh: this node's key (with the TTL), a holder for
+    /// each local connection that Redis lacks (after a Redis restart, or
+    /// for one that joined while Redis was away), and the removal of
+    /// vanished nodes' holders in this node's rooms.
     async fn refresh_presence(&self) -> redis::RedisResult<()> {
         let mut conn = self.conn.clone();
         let ttl_ms = u64::try_from(self.ttl.as_millis()).unwrap_or(u64::MAX);
@@ -74,31 +75,24 @@ impl RedisLayer {
             .await?;
         for RoomMembers { room, members } in &self.rooms.snapshot() {
             if !members.is_empty() {
-                let mut pipe = redis::pipe();
+                let mut hold = self.scripts.hold.prepare_invoke();
+                hold.key(members_key(room)).arg(keep_ms(self.ttl));
                 for member in members {
-                    pipe.cmd("HSETNX")
-                        .arg(members_key(room))
-                        .arg(&*member.name)
-                        .arg(wire::entry(&self.node, member.id, member.joined));
+                    hold.arg(&*member.name)
+                        .arg(wire::holder(&self.node, member.id))
+                        .arg(member.joined)
+                        .arg(if member.identified { "1" } else { "0" });
                 }
-                let added: Vec<bool> = pipe.query_async(&mut conn).await?;
-                // A member that left between the snapshot and HSETNX must
-                // not stay in Redis as a ghost.
+                let added: Vec<bool> = hold.invoke_async(&mut conn).await?;
+                // A connection that left between the snapshot and the
+                // script must not stay in Redis as a ghost.
                 for (member, added) in members.iter().zip(added) {
                     if added && !self.rooms.is_member(room, &member.name, member.id) {
                         self.remove_entry(room, &member.name, member.id, "").await?;
                     }
                 }
             }
-            let live: usize = self
-                .scripts
-                .reap
-                .key(seq_key(room))
-                .key(members_key(room))
-                .arg(channel(room))
-                .arg(NODE_PREFIX)
-                .invoke_async(&mut conn)
-                .await?;
+            let live = self.living(room).await?.len() / 2;
             debug!(%room, live, "presence refreshed");
         }
         Ok(())
@@ -106,8 +100,14 @@ impl RedisLayer {
     // ANCHOR_END: refresh
 
     async fn dropped_loop(self: Arc<Self>, mut dropped: mpsc::UnboundedReceiver<Dropped>) {
-        while let Some(Dropped { room, name, id }) = dropped.recv().await {
-            self.publish_leave(&room, &name, id).await;
+        while let Some(Dropped {
+            room,
+            name,
+            id,
+            last,
+        }) = dropped.recv().await
+        {
+            self.publish_leave(&room, &name, id, last).await;
         }
     }
 

@@ -5,7 +5,7 @@
 //! |---|---|
 //! | `ws:chat:{room}` | the room's channel: one message per event |
 //! | `ws:room:{room}:seq` | the room's counter: the last event's number |
-//! | `ws:room:{room}:members` | hash `name → "node id seq"` (its `join`'s number) |
+//! | `ws:room:{room}:members` | hash `name → "seq node:conn …"`: the member's `join` number, then each of its connections on every node |
 //! | `ws:node:{id}` | a node's presence, with the TTL |
 //! | `ws:room:{room}:history` | stream of the kept messages, ID `seq-0` (`history.lua`) |
 //! | `ws:room:{room}:history-meta` | hash: `epoch`, `last` message seq, `bytes` kept |
@@ -64,9 +64,9 @@ pub(crate) fn node_key(node: &str) -> String {
     format!("{NODE_PREFIX}{node}")
 }
 
-/// A presence entry: `"node id seq"`.
-pub(crate) fn entry(node: &str, id: u64, joined: u64) -> String {
-    format!("{node} {id} {joined}")
+/// A connection's holder in a presence entry: `"node:conn"`.
+pub(crate) fn holder(node: &str, conn: u64) -> String {
+    format!("{node}:{conn}")
 }
 
 /// The kinds of event.
@@ -133,7 +133,8 @@ pub(crate) fn parse<'a>(node: &str, room: &str, payload: &'a str) -> Option<Rece
     let target = if matches!(kind, Kind::Direct | Kind::Remove) {
         Target::Direct {
             to: to.into(),
-            from: (origin == node).then(|| from.into()),
+            from: from.into(),
+            here: origin == node,
         }
     } else {
         Target::All
@@ -151,13 +152,13 @@ pub(crate) fn parse<'a>(node: &str, room: &str, payload: &'a str) -> Option<Rece
     })
 }
 
-/// The names of a `name, "node id seq", …` list in join order.
+/// The names of a `name, "seq node:conn …", …` list in join order.
 pub(crate) fn join_order(live: &[String]) -> Vec<&str> {
     let mut users: Vec<(&str, u64)> = live
         .chunks_exact(2)
         .map(|pair| {
             let seq = pair[1]
-                .rsplit(' ')
+                .split(' ')
                 .next()
                 .and_then(|s| s.parse().ok())
                 .unwrap_or(0);
@@ -180,14 +181,19 @@ mod tests {
             (7, Kind::Direct, "me")
         );
         assert!(
-            matches!(direct.event.target, Target::Direct { ref to, from: Some(ref from) } if &**to == "bob" && &**from == "ann")
+            matches!(direct.event.target, Target::Direct { ref to, ref from, here: true } if &**to == "bob" && &**from == "ann")
         );
         assert_eq!(direct.event.frame.as_str(), "{\"type\":\"direct\"}");
         let other = parse("me", "r", "8\nD\nother\nbob\nann\n{}").unwrap();
         assert!(matches!(
             other.event.target,
-            Target::Direct { from: None, .. }
+            Target::Direct { here: false, .. }
         ));
+        // The copy reaches the sender's other connections on this node
+        // only if it is the same member (a token's `sub`).
+        assert!(other.event.target.includes("ann", true));
+        assert!(!other.event.target.includes("ann", false));
+        assert!(other.event.target.includes("bob", false));
         let message = parse("me", "r", "9\nM\nx\n\nann\n{\"a\":\"b\\nc\"}").unwrap();
         assert_eq!(message.kind, Kind::Message);
         assert!(matches!(message.event.target, Target::All));
@@ -213,7 +219,7 @@ mod tests {
 
     #[test]
     fn join_order_sorts_by_sequence() {
-        let live: Vec<String> = ["bob", "n 2 9", "ann", "n 1 3", "cy", "m 5 0"]
+        let live: Vec<String> = ["bob", "9 n:2", "ann", "3 n:1 m:7", "cy", "0 m:5"]
             .iter()
             .map(|s| (*s).to_owned())
             .collect();
