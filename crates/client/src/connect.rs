@@ -8,6 +8,7 @@ use std::time::Duration;
 
 use tokio::net::TcpStream;
 use tokio_rustls::TlsConnector;
+use tokio_rustls::client::TlsStream;
 use ws_handshake::{ClientRequest, Response, Url};
 use ws_tokio::{Config, MaybeTlsStream, WebSocket};
 
@@ -24,10 +25,17 @@ pub(crate) struct Request<'a> {
     pub(crate) headers: &'a [(String, String)],
     /// Connect, TLS and the opening handshake together.
     pub(crate) timeout: Duration,
+    /// Open the WebSocket as a stream of an HTTP/2 connection (RFC 8441).
+    pub(crate) http2: bool,
 }
 
-/// An open WebSocket and the server's 101 answer.
-pub(crate) type Connected = (WebSocket<MaybeTlsStream>, Response);
+/// An open WebSocket and the server's answer.
+pub(crate) enum Connected {
+    /// Over its own connection, after a 101 (RFC 6455 §4.1).
+    Http1(WebSocket<MaybeTlsStream>, Response),
+    /// As a stream of an HTTP/2 connection, after a 200 (RFC 8441 §5).
+    Http2(crate::http2::Open),
+}
 
 /// Connects as `request` says.
 ///
@@ -40,6 +48,16 @@ pub(crate) async fn connect(mut request: Request<'_>) -> Result<Connected, Failu
             format!("{:?} is not a WebSocket URL: {e}", request.url),
         )
     })?;
+    if request.http2 && !url.secure {
+        return Err(Failure::new(
+            Status::Usage,
+            format!(
+                "--http2 needs a wss:// URL, not {:?}: HTTP/2 is chosen in the TLS \
+                 handshake (ALPN h2)",
+                request.url
+            ),
+        ));
+    }
     let peer = if url.host.contains(':') {
         format!("[{}]:{}", url.host, url.port)
     } else {
@@ -55,7 +73,7 @@ pub(crate) async fn connect(mut request: Request<'_>) -> Result<Connected, Failu
     }
 }
 
-fn timed_out(peer: &str, limit: Duration) -> Failure {
+pub(crate) fn timed_out(peer: &str, limit: Duration) -> Failure {
     Failure::new(
         Status::Timeout,
         format!(
@@ -67,16 +85,17 @@ fn timed_out(peer: &str, limit: Duration) -> Failure {
 }
 
 async fn steps(url: &Url, peer: &str, request: Request<'_>) -> Result<Connected, Failure> {
+    if request.http2 {
+        return crate::http2::steps(url, peer, request)
+            .await
+            .map(Connected::Http2);
+    }
     let tcp = tcp(url, peer).await?;
     let stream = if url.secure {
-        let (config, refused) = tls::client_config(&request.trust)
-            .map_err(|e| Failure::new(Status::Usage, format!("--ca: {e}")))?;
-        let name = tls::server_name(&url.host).map_err(|e| Failure::new(Status::Tls, e))?;
-        let stream = TlsConnector::from(config)
-            .connect(name, tcp)
-            .await
-            .map_err(|e| Failure::new(Status::Tls, tls::describe(&e, &url.host, peer, &refused)))?;
-        MaybeTlsStream::Tls(Box::new(stream))
+        // The WebSocket handshake is HTTP/1.1 (RFC 6455 §4.1).
+        MaybeTlsStream::Tls(Box::new(
+            tls(url, peer, tcp, &request.trust, b"http/1.1").await?,
+        ))
     } else {
         MaybeTlsStream::Plain(tcp)
     };
@@ -104,14 +123,47 @@ async fn steps(url: &Url, peer: &str, request: Request<'_>) -> Result<Connected,
         }
     }
     let limit = request.config.handshake_timeout;
-    ws_tokio::client(stream, handshake, request.config)
+    let (ws, response) = ws_tokio::client(stream, handshake, request.config)
         .await
-        .map_err(|e| refused(e, peer, limit))
+        .map_err(|e| refused(e, peer, limit, "HTTP/1.1"))?;
+    Ok(Connected::Http1(ws, response))
+}
+
+/// The TLS handshake over `tcp`, offering `alpn` (RFC 7301).
+///
+/// # Errors
+/// [`Status::Usage`] for an unusable `--ca`, [`Status::Tls`] for a
+/// refused certificate or another TLS failure (in words, [`tls::describe`]).
+pub(crate) async fn tls(
+    url: &Url,
+    peer: &str,
+    tcp: TcpStream,
+    trust: &Trust<'_>,
+    alpn: &[u8],
+) -> Result<TlsStream<TcpStream>, Failure> {
+    let (config, refused) = tls::client_config(trust, alpn)
+        .map_err(|e| Failure::new(Status::Usage, format!("--ca: {e}")))?;
+    let name = tls::server_name(&url.host).map_err(|e| Failure::new(Status::Tls, e))?;
+    TlsConnector::from(config)
+        .connect(name, tcp)
+        .await
+        .map_err(|e| {
+            if alpn == b"h2" && tls::no_common_protocol(&e) {
+                return Failure::new(
+                    Status::NoHttp2,
+                    format!(
+                        "{peer} does not offer HTTP/2: it ended the TLS handshake with \
+                         no_application_protocol when asked for \"h2\" by ALPN (--http2)"
+                    ),
+                );
+            }
+            Failure::new(Status::Tls, tls::describe(&e, &url.host, peer, &refused))
+        })
 }
 
 /// Resolves the host (RFC 6455 §4.1 item 2 leaves that to the client) and
 /// connects to the first address that answers.
-async fn tcp(url: &Url, peer: &str) -> Result<TcpStream, Failure> {
+pub(crate) async fn tcp(url: &Url, peer: &str) -> Result<TcpStream, Failure> {
     let addrs: Vec<_> = tokio::net::lookup_host((url.host.as_str(), url.port))
         .await
         .map_err(|e| Failure::new(Status::Dns, format!("cannot resolve {:?}: {e}", url.host)))?
@@ -150,8 +202,9 @@ async fn tcp(url: &Url, peer: &str) -> Result<TcpStream, Failure> {
     ))
 }
 
-/// The failure for an opening handshake that did not end in a valid 101.
-fn refused(e: ws_tokio::Error, peer: &str, limit: Duration) -> Failure {
+/// The failure for an opening handshake that did not end in a valid 101
+/// (or, over HTTP/2, a valid 200); `version` starts the status line.
+pub(crate) fn refused(e: ws_tokio::Error, peer: &str, limit: Duration, version: &str) -> Failure {
     match e {
         ws_tokio::Error::Handshake(ws_handshake::Error::Status {
             status,
@@ -169,7 +222,7 @@ fn refused(e: ws_tokio::Error, peer: &str, limit: Duration) -> Failure {
                 None => "the server refused the WebSocket upgrade".to_owned(),
             };
             Failure::new(Status::Handshake, message)
-                .with_status_line(format!("HTTP/1.1 {status} {reason}"))
+                .with_status_line(format!("{version} {status} {reason}"))
         }
         ws_tokio::Error::Timeout => timed_out(peer, limit),
         ws_tokio::Error::Io(e) if e.kind() == io::ErrorKind::UnexpectedEof => Failure::new(
