@@ -25,39 +25,39 @@ pub(crate) struct Request<'a> {
     pub(crate) headers: &'a [(String, String)],
     /// Connect, TLS and the opening handshake together.
     pub(crate) timeout: Duration,
-    /// Open the WebSocket as a stream of an HTTP/2 connection (RFC 8441).
-    pub(crate) http2: bool,
 }
 
-/// An open WebSocket and the server's answer.
-pub(crate) enum Connected {
-    /// Over its own connection, after a 101 (RFC 6455 §4.1).
-    Http1(WebSocket<MaybeTlsStream>, Response),
-    /// As a stream of an HTTP/2 connection, after a 200 (RFC 8441 §5).
-    Http2(crate::http2::Open),
-}
+/// An open WebSocket and the server's 101 answer.
+pub(crate) type Connected = (WebSocket<MaybeTlsStream>, Response);
 
 /// Connects as `request` says.
 ///
 /// # Errors
 /// A [`Failure`] whose status names the step that failed.
-pub(crate) async fn connect(mut request: Request<'_>) -> Result<Connected, Failure> {
+pub(crate) async fn connect(request: Request<'_>) -> Result<Connected, Failure> {
+    bounded(request, async |url, peer, request| {
+        steps(&url, &peer, request).await
+    })
+    .await
+}
+
+/// Parses the URL, then runs `steps` (given the URL, `host:port` and the
+/// request) within `--timeout`: the HTTP/1.1 steps here, the HTTP/2 ones
+/// in `http2`.
+///
+/// # Errors
+/// [`Status::Usage`] for a URL that is not `ws://` or `wss://`,
+/// [`Status::Timeout`], or what `steps` fails with.
+pub(crate) async fn bounded<'a, T>(
+    mut request: Request<'a>,
+    steps: impl AsyncFnOnce(Url, String, Request<'a>) -> Result<T, Failure>,
+) -> Result<T, Failure> {
     let url = Url::parse(request.url).map_err(|e| {
         Failure::new(
             Status::Usage,
             format!("{:?} is not a WebSocket URL: {e}", request.url),
         )
     })?;
-    if request.http2 && !url.secure {
-        return Err(Failure::new(
-            Status::Usage,
-            format!(
-                "--http2 needs a wss:// URL, not {:?}: HTTP/2 is chosen in the TLS \
-                 handshake (ALPN h2)",
-                request.url
-            ),
-        ));
-    }
     let peer = if url.host.contains(':') {
         format!("[{}]:{}", url.host, url.port)
     } else {
@@ -67,13 +67,14 @@ pub(crate) async fn connect(mut request: Request<'_>) -> Result<Connected, Failu
     // The total is what --timeout bounds; ws-tokio's own handshake timer
     // gets the same value so that it never fires first with another error.
     request.config.handshake_timeout = limit;
-    match tokio::time::timeout(limit, steps(&url, &peer, request)).await {
+    let for_steps = peer.clone();
+    match tokio::time::timeout(limit, steps(url, for_steps, request)).await {
         Ok(result) => result,
         Err(_) => Err(timed_out(&peer, limit)),
     }
 }
 
-pub(crate) fn timed_out(peer: &str, limit: Duration) -> Failure {
+fn timed_out(peer: &str, limit: Duration) -> Failure {
     Failure::new(
         Status::Timeout,
         format!(
@@ -85,11 +86,6 @@ pub(crate) fn timed_out(peer: &str, limit: Duration) -> Failure {
 }
 
 async fn steps(url: &Url, peer: &str, request: Request<'_>) -> Result<Connected, Failure> {
-    if request.http2 {
-        return crate::http2::steps(url, peer, request)
-            .await
-            .map(Connected::Http2);
-    }
     let tcp = tcp(url, peer).await?;
     let stream = if url.secure {
         // The WebSocket handshake is HTTP/1.1 (RFC 6455 §4.1).
@@ -123,10 +119,9 @@ async fn steps(url: &Url, peer: &str, request: Request<'_>) -> Result<Connected,
         }
     }
     let limit = request.config.handshake_timeout;
-    let (ws, response) = ws_tokio::client(stream, handshake, request.config)
+    ws_tokio::client(stream, handshake, request.config)
         .await
-        .map_err(|e| refused(e, peer, limit, "HTTP/1.1"))?;
-    Ok(Connected::Http1(ws, response))
+        .map_err(|e| refused(e, peer, limit, "HTTP/1.1"))
 }
 
 /// The TLS handshake over `tcp`, offering `alpn` (RFC 7301).

@@ -27,11 +27,29 @@ pub(crate) struct Open {
     _connection: SendRequest<Empty<Bytes>>,
 }
 
-/// TCP, TLS with ALPN `h2`, the server's SETTINGS, the extended CONNECT.
+/// Connects as `request` says, within `--timeout`.
 ///
 /// # Errors
 /// A [`Failure`] whose status names the step that failed.
-pub(crate) async fn steps(url: &Url, peer: &str, request: Request<'_>) -> Result<Open, Failure> {
+pub(crate) async fn connect(request: Request<'_>) -> Result<Open, Failure> {
+    connect::bounded(request, async |url, peer, request| {
+        steps(&url, &peer, request).await
+    })
+    .await
+}
+
+/// TCP, TLS with ALPN `h2`, the server's SETTINGS, the extended CONNECT.
+async fn steps(url: &Url, peer: &str, request: Request<'_>) -> Result<Open, Failure> {
+    if !url.secure {
+        return Err(Failure::new(
+            Status::Usage,
+            format!(
+                "--http2 needs a wss:// URL, not {:?}: HTTP/2 is chosen in the TLS \
+                 handshake (ALPN h2)",
+                request.url
+            ),
+        ));
+    }
     let tcp = connect::tcp(url, peer).await?;
     let tls = connect::tls(url, peer, tcp, &request.trust, b"h2").await?;
     let chosen = tls.get_ref().1.alpn_protocol().map(<[u8]>::to_vec);

@@ -7,7 +7,7 @@
 //!
 //! ```text
 //!  args ──► connect (DNS ─► TCP ─► TLS ─► §4.1 handshake, within --timeout)
-//!             │      └─ --http2: http2 (ALPN h2 ─► preface: SETTINGS ─► RFC 8441 CONNECT)
+//!  args --http2 ──► http2 (connect's DNS, TCP, TLS with ALPN h2 ─► preface: SETTINGS ─► RFC 8441 CONNECT)
 //!             │ Failure { status, message } ──► exit
 //!             ▼
 //!           session: input (stdin) ──► WebSocket ──► output (stdout/stderr)
@@ -32,7 +32,6 @@ use std::time::Duration;
 use clap::Parser;
 
 use crate::args::Args;
-use crate::connect::Connected;
 use crate::exit::{Failure, Status};
 use crate::input::Input;
 use crate::output::Output;
@@ -117,7 +116,7 @@ async fn client(args: &Args, output: &Output) -> Result<(), Failure> {
     };
     let config = args.config();
     let max_line = config.max_message_size;
-    let connected = connect::connect(connect::Request {
+    let request = connect::Request {
         url,
         config,
         trust,
@@ -125,33 +124,31 @@ async fn client(args: &Args, output: &Output) -> Result<(), Failure> {
         protocols: &args.protocols,
         headers: &headers,
         timeout: Duration::from_secs(args.timeout),
-        http2: args.http2,
-    })
-    .await?;
-    let input = Input::new(args.input_mode(), max_line);
+    };
     let settings = session::Settings {
         ping_interval: args.ping_interval(),
         max_messages: args.max_messages(),
     };
     // The same session either way: only the stream under the WebSocket
     // differs (RFC 8441 §5 leaves the framing as it is).
-    match connected {
-        Connected::Http1(mut ws, response) => {
-            output.open(
-                response.header("Sec-WebSocket-Protocol"),
-                response.header("Sec-WebSocket-Extensions"),
-            );
-            session::run(&mut ws, input, output, settings).await
-        }
-        Connected::Http2(mut open) => {
-            output.shown(format_args!(
-                "over HTTP/2: stream of a TLS connection (ALPN h2, RFC 8441 extended CONNECT)"
-            ));
-            output.open(
-                open.response.header("sec-websocket-protocol"),
-                open.response.header("sec-websocket-extensions"),
-            );
-            session::run(&mut open.ws, input, output, settings).await
-        }
+    if args.http2 {
+        let mut open = http2::connect(request).await?;
+        let input = Input::new(args.input_mode(), max_line);
+        output.shown(format_args!(
+            "over HTTP/2: stream of a TLS connection (ALPN h2, RFC 8441 extended CONNECT)"
+        ));
+        output.open(
+            open.response.header("sec-websocket-protocol"),
+            open.response.header("sec-websocket-extensions"),
+        );
+        session::run(&mut open.ws, input, output, settings).await
+    } else {
+        let (mut ws, response) = connect::connect(request).await?;
+        let input = Input::new(args.input_mode(), max_line);
+        output.open(
+            response.header("Sec-WebSocket-Protocol"),
+            response.header("Sec-WebSocket-Extensions"),
+        );
+        session::run(&mut ws, input, output, settings).await
     }
 }

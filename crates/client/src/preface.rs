@@ -119,12 +119,11 @@ impl<S: AsyncRead + Unpin> AsyncRead for Watched<S> {
         let this = self.get_mut();
         let before = buf.filled().len();
         let result = Pin::new(&mut this.inner).poll_read(cx, buf);
-        if this.verdict.is_some() {
-            if let Some(verdict) = this.reader.feed(&buf.filled()[before..]) {
-                if let Some(tx) = this.verdict.take() {
-                    let _ = tx.send(verdict);
-                }
-            }
+        if this.verdict.is_some()
+            && let Some(verdict) = this.reader.feed(&buf.filled()[before..])
+            && let Some(tx) = this.verdict.take()
+        {
+            let _ = tx.send(verdict);
         }
         result
     }
