@@ -5,6 +5,10 @@
 # runs the script; exits non-zero on any failure. The script starts the
 # server itself on a free port (and restarts it on the same port to check
 # the page's reconnect). Screenshots go to $SCREENSHOT_DIR (default /tmp).
+# The last step serves the page over https:// (a test CA and certificate
+# made with openssl; Chromium trusts its key by
+# --ignore-certificate-errors-spki-list) and checks on the server's
+# /metrics that the page's WebSocket came over HTTP/2 (RFC 8441).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 

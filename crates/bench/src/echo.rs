@@ -14,8 +14,10 @@
 //! message.
 //!
 //! Here the run and its connection tasks; in `conn` one load connection
-//! (raw or with permessage-deflate), in `chat_text` the compressed echo's
-//! payload, in `report` what a run measured and its JSON line.
+//! (raw, or `ws-tokio` over TLS or with permessage-deflate), in `h2` the
+//! HTTP/2 connections that carry WebSocket streams, in `chat_text` the
+//! compressed echo's payload, in `report` what a run measured and its JSON
+//! line.
 
 use std::io::Write;
 use std::sync::Arc;
@@ -32,6 +34,7 @@ use crate::window::{Measured, Window};
 
 mod chat_text;
 mod conn;
+mod h2;
 mod report;
 
 use conn::Conn;
@@ -52,6 +55,13 @@ pub struct Options {
     /// through the `ws-tokio` client: both sides compress and inflate every
     /// message, so the server's CPU per echo includes compression.
     pub deflate: bool,
+    /// For `wss://`: the CA certificate(s) to trust, as PEM.
+    pub ca_pem: Option<Vec<u8>>,
+    /// Open each WebSocket as a stream of an HTTP/2 connection (RFC 8441;
+    /// `wss://` only), through `ws-tokio`.
+    pub http2: bool,
+    /// With `http2`: WebSockets per HTTP/2 connection.
+    pub streams: usize,
     /// Warm-up, measured window, the server's PID.
     pub window: Window,
     /// A label for the progress line.
@@ -92,9 +102,26 @@ async fn run_async(options: &Options) -> std::io::Result<Report> {
 
     // Open every connection and check one echo byte for byte first.
     let mut tasks = Vec::with_capacity(options.conns);
-    for _ in 0..options.conns {
-        let conn = if options.deflate {
-            Conn::deflate(&options.url, options.size).await?
+    let load = conn::Load {
+        url: &options.url,
+        deflate: options.deflate,
+        opcode,
+        payload: &payload,
+        ca_pem: options.ca_pem.as_deref(),
+    };
+    let mut http2 = None;
+    for i in 0..options.conns {
+        let conn = if options.http2 {
+            if i % options.streams.max(1) == 0 {
+                let ca = options.ca_pem.as_deref().unwrap_or_default();
+                http2 = Some(h2::connect(&options.url, ca).await?);
+            }
+            let Some(connection) = http2.as_mut() else {
+                unreachable!("opened at i = 0")
+            };
+            Conn::http2(connection, &load).await?
+        } else if options.deflate || options.url.starts_with("wss:") {
+            Conn::tokio(&load).await?
         } else {
             Conn::raw(&options.url, opcode, &payload).await?
         };

@@ -111,6 +111,17 @@ struct EchoArgs {
     /// Negotiate permessage-deflate and send chat-like JSON text (compressed echo).
     #[arg(long)]
     deflate: bool,
+    /// For wss://: trust the CA certificate(s) of this PEM file.
+    #[arg(long, value_name = "PEM")]
+    ca: Option<PathBuf>,
+    /// Open each WebSocket as a stream of an HTTP/2 connection (RFC 8441,
+    /// TLS with ALPN h2; needs a wss:// URL and --ca).
+    #[arg(long, requires = "ca")]
+    http2: bool,
+    /// With --http2: WebSockets per HTTP/2 connection.
+    #[arg(long, default_value_t = 1, requires = "http2",
+          value_parser = clap::value_parser!(u64).range(1..))]
+    streams: u64,
     #[command(flatten)]
     window: WindowArgs,
     /// Label of the progress line.
@@ -238,6 +249,9 @@ fn echo(a: EchoArgs) -> Outcome {
         size: a.size,
         text: a.text,
         deflate: a.deflate,
+        ca_pem: a.ca.map(std::fs::read).transpose()?,
+        http2: a.http2,
+        streams: usize::try_from(a.streams)?,
         window: a.window.into(),
         label: a.label,
         progress: !a.quiet,

@@ -50,6 +50,11 @@ pub(crate) struct Args {
     /// Subprotocol to offer. Repeatable.
     #[arg(long = "protocol", value_name = "NAME")]
     pub(crate) protocols: Vec<String>,
+    /// Open the WebSocket as a stream of an HTTP/2 connection (RFC 8441
+    /// extended CONNECT; wss:// only, TLS ALPN h2). Exit status 8 when the
+    /// server offers no WebSocket over HTTP/2.
+    #[arg(long, conflicts_with = "listen")]
+    pub(crate) http2: bool,
     /// Offer permessage-deflate (RFC 7692) with the default parameters.
     #[arg(long)]
     pub(crate) deflate: bool,

@@ -8,6 +8,7 @@ use std::time::Duration;
 
 use tokio::net::TcpStream;
 use tokio_rustls::TlsConnector;
+use tokio_rustls::client::TlsStream;
 use ws_handshake::{ClientRequest, Response, Url};
 use ws_tokio::{Config, MaybeTlsStream, WebSocket};
 
@@ -33,7 +34,24 @@ pub(crate) type Connected = (WebSocket<MaybeTlsStream>, Response);
 ///
 /// # Errors
 /// A [`Failure`] whose status names the step that failed.
-pub(crate) async fn connect(mut request: Request<'_>) -> Result<Connected, Failure> {
+pub(crate) async fn connect(request: Request<'_>) -> Result<Connected, Failure> {
+    bounded(request, async |url, peer, request| {
+        steps(&url, &peer, request).await
+    })
+    .await
+}
+
+/// Parses the URL, then runs `steps` (given the URL, `host:port` and the
+/// request) within `--timeout`: the HTTP/1.1 steps here, the HTTP/2 ones
+/// in `http2`.
+///
+/// # Errors
+/// [`Status::Usage`] for a URL that is not `ws://` or `wss://`,
+/// [`Status::Timeout`], or what `steps` fails with.
+pub(crate) async fn bounded<'a, T>(
+    mut request: Request<'a>,
+    steps: impl AsyncFnOnce(Url, String, Request<'a>) -> Result<T, Failure>,
+) -> Result<T, Failure> {
     let url = Url::parse(request.url).map_err(|e| {
         Failure::new(
             Status::Usage,
@@ -49,7 +67,8 @@ pub(crate) async fn connect(mut request: Request<'_>) -> Result<Connected, Failu
     // The total is what --timeout bounds; ws-tokio's own handshake timer
     // gets the same value so that it never fires first with another error.
     request.config.handshake_timeout = limit;
-    match tokio::time::timeout(limit, steps(&url, &peer, request)).await {
+    let for_steps = peer.clone();
+    match tokio::time::timeout(limit, steps(url, for_steps, request)).await {
         Ok(result) => result,
         Err(_) => Err(timed_out(&peer, limit)),
     }
@@ -69,14 +88,10 @@ fn timed_out(peer: &str, limit: Duration) -> Failure {
 async fn steps(url: &Url, peer: &str, request: Request<'_>) -> Result<Connected, Failure> {
     let tcp = tcp(url, peer).await?;
     let stream = if url.secure {
-        let (config, refused) = tls::client_config(&request.trust)
-            .map_err(|e| Failure::new(Status::Usage, format!("--ca: {e}")))?;
-        let name = tls::server_name(&url.host).map_err(|e| Failure::new(Status::Tls, e))?;
-        let stream = TlsConnector::from(config)
-            .connect(name, tcp)
-            .await
-            .map_err(|e| Failure::new(Status::Tls, tls::describe(&e, &url.host, peer, &refused)))?;
-        MaybeTlsStream::Tls(Box::new(stream))
+        // The WebSocket handshake is HTTP/1.1 (RFC 6455 §4.1).
+        MaybeTlsStream::Tls(Box::new(
+            tls(url, peer, tcp, &request.trust, b"http/1.1").await?,
+        ))
     } else {
         MaybeTlsStream::Plain(tcp)
     };
@@ -106,12 +121,44 @@ async fn steps(url: &Url, peer: &str, request: Request<'_>) -> Result<Connected,
     let limit = request.config.handshake_timeout;
     ws_tokio::client(stream, handshake, request.config)
         .await
-        .map_err(|e| refused(e, peer, limit))
+        .map_err(|e| refused(e, peer, limit, "HTTP/1.1"))
+}
+
+/// The TLS handshake over `tcp`, offering `alpn` (RFC 7301).
+///
+/// # Errors
+/// [`Status::Usage`] for an unusable `--ca`, [`Status::Tls`] for a
+/// refused certificate or another TLS failure (in words, [`tls::describe`]).
+pub(crate) async fn tls(
+    url: &Url,
+    peer: &str,
+    tcp: TcpStream,
+    trust: &Trust<'_>,
+    alpn: &[u8],
+) -> Result<TlsStream<TcpStream>, Failure> {
+    let (config, refused) = tls::client_config(trust, alpn)
+        .map_err(|e| Failure::new(Status::Usage, format!("--ca: {e}")))?;
+    let name = tls::server_name(&url.host).map_err(|e| Failure::new(Status::Tls, e))?;
+    TlsConnector::from(config)
+        .connect(name, tcp)
+        .await
+        .map_err(|e| {
+            if alpn == b"h2" && tls::no_common_protocol(&e) {
+                return Failure::new(
+                    Status::NoHttp2,
+                    format!(
+                        "{peer} does not offer HTTP/2: it ended the TLS handshake with \
+                         no_application_protocol when asked for \"h2\" by ALPN (--http2)"
+                    ),
+                );
+            }
+            Failure::new(Status::Tls, tls::describe(&e, &url.host, peer, &refused))
+        })
 }
 
 /// Resolves the host (RFC 6455 §4.1 item 2 leaves that to the client) and
 /// connects to the first address that answers.
-async fn tcp(url: &Url, peer: &str) -> Result<TcpStream, Failure> {
+pub(crate) async fn tcp(url: &Url, peer: &str) -> Result<TcpStream, Failure> {
     let addrs: Vec<_> = tokio::net::lookup_host((url.host.as_str(), url.port))
         .await
         .map_err(|e| Failure::new(Status::Dns, format!("cannot resolve {:?}: {e}", url.host)))?
@@ -150,8 +197,9 @@ async fn tcp(url: &Url, peer: &str) -> Result<TcpStream, Failure> {
     ))
 }
 
-/// The failure for an opening handshake that did not end in a valid 101.
-fn refused(e: ws_tokio::Error, peer: &str, limit: Duration) -> Failure {
+/// The failure for an opening handshake that did not end in a valid 101
+/// (or, over HTTP/2, a valid 200); `version` starts the status line.
+pub(crate) fn refused(e: ws_tokio::Error, peer: &str, limit: Duration, version: &str) -> Failure {
     match e {
         ws_tokio::Error::Handshake(ws_handshake::Error::Status {
             status,
@@ -169,7 +217,7 @@ fn refused(e: ws_tokio::Error, peer: &str, limit: Duration) -> Failure {
                 None => "the server refused the WebSocket upgrade".to_owned(),
             };
             Failure::new(Status::Handshake, message)
-                .with_status_line(format!("HTTP/1.1 {status} {reason}"))
+                .with_status_line(format!("{version} {status} {reason}"))
         }
         ws_tokio::Error::Timeout => timed_out(peer, limit),
         ws_tokio::Error::Io(e) if e.kind() == io::ErrorKind::UnexpectedEof => Failure::new(

@@ -29,6 +29,9 @@ pub(crate) enum Status {
     Handshake = 6,
     /// Connect and opening handshake together took longer than `--timeout`.
     Timeout = 7,
+    /// `--http2`: the server offers no WebSocket over HTTP/2 (no `h2` by
+    /// ALPN, or no `SETTINGS_ENABLE_CONNECT_PROTOCOL`, RFC 8441 §3).
+    NoHttp2 = 8,
 }
 
 /// The `EXIT STATUS` section of `--help`.
@@ -45,8 +48,11 @@ EXIT STATUS:
   5  TLS failure: the certificate is untrusted, for another name, or expired
      (which one and why on stderr), or the TLS handshake failed
   6  handshake refused: the server did not answer 101 Switching Protocols
-     (its status line and the first line of its body on stderr)
-  7  timeout: no connection and opening handshake within --timeout seconds";
+     (with --http2: 200) (its status line and the first line of its body on
+     stderr)
+  7  timeout: no connection and opening handshake within --timeout seconds
+  8  no HTTP/2 (--http2): the server did not offer h2 by TLS ALPN, or did not
+     enable WebSockets over it (SETTINGS_ENABLE_CONNECT_PROTOCOL, RFC 8441)";
 
 /// A session that ended other than normally: the status and what to tell
 /// the person (one line on stderr, prefixed `ws-client: `).

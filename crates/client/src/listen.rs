@@ -126,7 +126,7 @@ async fn serve(
         }
     };
     output.shown(format_args!("connected from {peer}"));
-    output.open(None);
+    output.open(None, None);
     loop {
         tokio::select! {
             // Both are cancel-safe.

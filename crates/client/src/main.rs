@@ -7,6 +7,7 @@
 //!
 //! ```text
 //!  args ──► connect (DNS ─► TCP ─► TLS ─► §4.1 handshake, within --timeout)
+//!  args --http2 ──► http2 (connect's DNS, TCP, TLS with ALPN h2 ─► preface: SETTINGS ─► RFC 8441 CONNECT)
 //!             │ Failure { status, message } ──► exit
 //!             ▼
 //!           session: input (stdin) ──► WebSocket ──► output (stdout/stderr)
@@ -17,9 +18,11 @@
 mod args;
 mod connect;
 mod exit;
+mod http2;
 mod input;
 mod listen;
 mod output;
+mod preface;
 mod session;
 mod tls;
 
@@ -113,7 +116,7 @@ async fn client(args: &Args, output: &Output) -> Result<(), Failure> {
     };
     let config = args.config();
     let max_line = config.max_message_size;
-    let (mut ws, response) = connect::connect(connect::Request {
+    let request = connect::Request {
         url,
         config,
         trust,
@@ -121,18 +124,31 @@ async fn client(args: &Args, output: &Output) -> Result<(), Failure> {
         protocols: &args.protocols,
         headers: &headers,
         timeout: Duration::from_secs(args.timeout),
-    })
-    .await?;
-    output.open(Some(&response));
+    };
     let settings = session::Settings {
         ping_interval: args.ping_interval(),
         max_messages: args.max_messages(),
     };
-    session::run(
-        &mut ws,
-        Input::new(args.input_mode(), max_line),
-        output,
-        settings,
-    )
-    .await
+    // The same session either way: only the stream under the WebSocket
+    // differs (RFC 8441 §5 leaves the framing as it is).
+    if args.http2 {
+        let mut open = http2::connect(request).await?;
+        let input = Input::new(args.input_mode(), max_line);
+        output.shown(format_args!(
+            "over HTTP/2: stream of a TLS connection (ALPN h2, RFC 8441 extended CONNECT)"
+        ));
+        output.open(
+            open.response.header("sec-websocket-protocol"),
+            open.response.header("sec-websocket-extensions"),
+        );
+        session::run(&mut open.ws, input, output, settings).await
+    } else {
+        let (mut ws, response) = connect::connect(request).await?;
+        let input = Input::new(args.input_mode(), max_line);
+        output.open(
+            response.header("Sec-WebSocket-Protocol"),
+            response.header("Sec-WebSocket-Extensions"),
+        );
+        session::run(&mut ws, input, output, settings).await
+    }
 }

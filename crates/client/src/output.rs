@@ -7,7 +7,6 @@ use std::io::Write as _;
 use std::time::Duration;
 
 use serde_json::{Value, json};
-use ws_handshake::Response;
 use ws_tokio::{CloseFrame, Message};
 
 use crate::exit::Failure;
@@ -36,11 +35,10 @@ pub(crate) struct Output {
 }
 
 impl Output {
-    /// The connection is open: what the server's 101 selected (RFC 6455
-    /// §4.1: `Sec-WebSocket-Protocol`, `Sec-WebSocket-Extensions`).
-    pub(crate) fn open(&self, response: Option<&Response>) {
-        let protocol = response.and_then(|r| r.header("Sec-WebSocket-Protocol"));
-        let extensions = response.and_then(|r| r.header("Sec-WebSocket-Extensions"));
+    /// The connection is open: what the server's 101 (or, over HTTP/2,
+    /// 200) selected, its `Sec-WebSocket-Protocol` and
+    /// `Sec-WebSocket-Extensions` (RFC 6455 §4.1, RFC 8441 §5).
+    pub(crate) fn open(&self, protocol: Option<&str>, extensions: Option<&str>) {
         if self.verbose || self.show {
             for (name, value) in [
                 ("Sec-WebSocket-Protocol", protocol),

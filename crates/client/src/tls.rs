@@ -46,12 +46,16 @@ impl Refused {
     }
 }
 
-/// The client configuration for `trust`, and where its verifier records
+/// The client configuration for `trust`, asking for the application
+/// protocol `alpn` (RFC 7301: `http/1.1`, or `h2` for RFC 8441), and where its verifier records
 /// the names of a certificate it refused.
 ///
 /// # Errors
 /// A sentence for the CA file that holds no usable certificate.
-pub(crate) fn client_config(trust: &Trust<'_>) -> Result<(Arc<ClientConfig>, Refused), String> {
+pub(crate) fn client_config(
+    trust: &Trust<'_>,
+    alpn: &[u8],
+) -> Result<(Arc<ClientConfig>, Refused), String> {
     let builder = ClientConfig::builder_with_provider(provider())
         .with_safe_default_protocol_versions()
         .map_err(|e| e.to_string())?;
@@ -88,8 +92,7 @@ pub(crate) fn client_config(trust: &Trust<'_>) -> Result<(Arc<ClientConfig>, Ref
         .dangerous()
         .with_custom_certificate_verifier(verifier)
         .with_no_client_auth();
-    // The WebSocket handshake is HTTP/1.1 (RFC 6455 §4.1).
-    config.alpn_protocols = vec![b"http/1.1".to_vec()];
+    config.alpn_protocols = vec![alpn.to_vec()];
     Ok((Arc::new(config), refused))
 }
 
@@ -153,6 +156,20 @@ pub(crate) fn describe(
         None => String::new(),
     };
     format!("TLS: the certificate of {peer}{names} was refused: {why}")
+}
+
+/// Whether the server ended the TLS handshake because it speaks none of
+/// the protocols we asked for by ALPN (RFC 7301 §3.2:
+/// `no_application_protocol`).
+pub(crate) fn no_common_protocol(error: &std::io::Error) -> bool {
+    matches!(
+        error
+            .get_ref()
+            .and_then(|inner| inner.downcast_ref::<rustls::Error>()),
+        Some(rustls::Error::AlertReceived(
+            rustls::AlertDescription::NoApplicationProtocol
+        ))
+    )
 }
 
 /// A span of seconds in the largest unit that fits.

@@ -4,9 +4,11 @@
 //! checking the answer.
 //!
 //! RFC 8441 §3: a client may send an extended CONNECT only after the
-//! server's `SETTINGS_ENABLE_CONNECT_PROTOCOL = 1` arrived. hyper refuses
-//! to send one before that, so open the connection, let one request
-//! complete (or otherwise wait for the settings), then call [`connect_http2`].
+//! server's `SETTINGS_ENABLE_CONNECT_PROTOCOL = 1` arrived. hyper does not
+//! hold the request back until then (its `Connection` only reports the
+//! setting), so open the connection, wait for the server's SETTINGS (let
+//! one request complete, or read the server's first frame as ws-client
+//! does), then call [`connect_http2`].
 
 use std::error::Error as StdError;
 
@@ -30,7 +32,7 @@ use crate::{Config, Error, WebSocket};
 ///
 /// # Errors
 /// [`Error::Handshake`] for a refusal ([`ws_handshake::Error::Status`]
-/// with its status and header fields) or an answer that breaks RFC 6455's
+/// with its status, header fields and the start of its body) or an answer that breaks RFC 6455's
 /// negotiation rules; [`Error::Negotiation`] for a permessage-deflate
 /// answer we cannot accept; [`Error::Timeout`]; [`Error::Io`] when hyper
 /// fails (the server did not enable RFC 8441, the connection ended).
@@ -84,7 +86,26 @@ where
                 value: value.as_bytes().to_vec(),
             })
             .collect();
-        let checked = request.check_response(response.status().as_u16(), &headers)?;
+        let checked = match request.check_response(response.status().as_u16(), &headers) {
+            Ok(checked) => checked,
+            // A refusal's reason is in its body, on the stream: keep its
+            // start, as the HTTP/1.1 client keeps the bytes after the head.
+            Err(ws_handshake::Error::Status {
+                status,
+                reason,
+                headers,
+                ..
+            }) => {
+                let body = body_start(response.into_body()).await;
+                return Err(Error::Handshake(ws_handshake::Error::Status {
+                    status,
+                    reason,
+                    headers,
+                    body,
+                }));
+            }
+            Err(e) => return Err(e.into()),
+        };
         let upgraded = hyper::upgrade::on(response)
             .await
             .map_err(std::io::Error::other)?;
@@ -103,3 +124,27 @@ where
     Ok((socket, response))
 }
 // ANCHOR_END: connect_http2
+
+/// How much of a refusal's body is kept: enough for a reason phrase, and a
+/// bound on what a server can make the client buffer.
+const REFUSAL_BODY: usize = 1024;
+
+/// The first [`REFUSAL_BODY`] bytes of a refusal's body (fewer if the
+/// stream fails or ends first); the rest is not read.
+async fn body_start(mut body: hyper::body::Incoming) -> Vec<u8> {
+    use hyper::body::Body;
+    let mut kept = Vec::new();
+    while kept.len() < REFUSAL_BODY {
+        let frame = std::future::poll_fn(|cx| std::pin::Pin::new(&mut body).poll_frame(cx)).await;
+        match frame {
+            Some(Ok(frame)) => {
+                if let Some(data) = frame.data_ref() {
+                    let room = REFUSAL_BODY - kept.len();
+                    kept.extend_from_slice(&data[..data.len().min(room)]);
+                }
+            }
+            Some(Err(_)) | None => break,
+        }
+    }
+    kept
+}

@@ -424,8 +424,11 @@ async fn connect_http2_negotiates_protocol_and_deflate_like_connect() {
     let bad = ClientConnect::new(&url).header("sec-websocket-protocol", "a b");
     let refused = ws_tokio::connect_http2(&mut send, bad, Config::default()).await;
     match refused {
-        Err(ws_tokio::Error::Handshake(HandshakeError::Status { status, .. })) => {
+        Err(ws_tokio::Error::Handshake(HandshakeError::Status { status, body, .. })) => {
             assert_eq!(status, 400);
+            // The reason the server wrote in the body comes with it.
+            let body = String::from_utf8_lossy(&body);
+            assert!(body.contains("Sec-WebSocket-Protocol"), "{body}");
         }
         other => panic!("expected a 400, got {:?}", other.map(|_| ())),
     }

@@ -21,6 +21,7 @@ use hyper_util::rt::{TokioExecutor, TokioIo};
 use hyper_util::server::conn::auto;
 use tokio::net::TcpListener;
 use tokio::sync::broadcast;
+use ws_tokio::ws_frame::deflate::DeflateConfig;
 use ws_tokio::{Accept, CloseCode, Config, HyperUpgrade, HyperWebSocket, Message};
 
 #[tokio::main]
@@ -78,7 +79,13 @@ async fn handle(
     // Join the room before the answer goes out: a client that has seen its
     // 101 (or 200) gets every message sent after that.
     let inbox = room.subscribe();
-    let (response, upgrading) = upgrade.accept(Accept::default(), Config::default());
+    // permessage-deflate (RFC 7692) when the client offers it, as
+    // ws-server's /echo does.
+    let config = Config {
+        deflate: Some(DeflateConfig::default()),
+        ..Config::default()
+    };
+    let (response, upgrading) = upgrade.accept(Accept::default(), config);
     // The WebSocket exists once hyper has sent the response: after we
     // return it, so the socket is served in a task of its own.
     tokio::spawn(async move {

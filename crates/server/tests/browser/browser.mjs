@@ -9,9 +9,10 @@
 // SCREENSHOT_DIR (default /tmp) receives ws-chat-desktop.png and
 // ws-chat-phone.png.
 
-import { spawn } from "node:child_process";
-import { createHmac } from "node:crypto";
-import { mkdtempSync, rmSync } from "node:fs";
+import { execFileSync, spawn } from "node:child_process";
+import { createHash, createHmac, X509Certificate } from "node:crypto";
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { get as httpsGet } from "node:https";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { createInterface } from "node:readline";
@@ -47,6 +48,42 @@ function hs256(secret, claims) {
   const body = `${part({ alg: "HS256", typ: "JWT" })}.${part(claims)}`;
   const mac = createHmac("sha256", secret).update(body).digest("base64url");
   return `${body}.${mac}`;
+}
+
+// A test CA and a certificate for `localhost` signed by it (openssl), in
+// `dir`: the server's files, the CA's PEM, and the base64 SHA-256 of the
+// certificate's public key, which Chromium trusts with
+// --ignore-certificate-errors-spki-list (that flag, unlike
+// --ignore-certificate-errors, trusts this one key and nothing else).
+function testCertificate(dir) {
+  const file = (name) => join(dir, name);
+  const openssl = (...args) => execFileSync("openssl", args, { stdio: ["ignore", "ignore", "pipe"] });
+  openssl("req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256", "-nodes",
+    "-keyout", file("ca.key"), "-out", file("ca.pem"), "-days", "2", "-subj", "/CN=ws browser test CA");
+  openssl("req", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256", "-nodes",
+    "-keyout", file("key.pem"), "-out", file("cert.csr"), "-subj", "/CN=localhost");
+  writeFileSync(file("ext.cnf"), "subjectAltName=DNS:localhost\nbasicConstraints=CA:FALSE\n");
+  openssl("x509", "-req", "-in", file("cert.csr"), "-CA", file("ca.pem"), "-CAkey", file("ca.key"),
+    "-CAcreateserial", "-out", file("cert.pem"), "-days", "2", "-extfile", file("ext.cnf"));
+  return {
+    cert: file("cert.pem"),
+    key: file("key.pem"),
+    ca: readFileSync(file("ca.pem")),
+    spki: createHash("sha256")
+      .update(new X509Certificate(readFileSync(file("cert.pem"))).publicKey.export({ type: "spki", format: "der" }))
+      .digest("base64"),
+  };
+}
+
+// `GET url` over HTTPS/1.1 trusting `ca`: the body.
+function fetchTls(url, ca) {
+  return new Promise((resolve, reject) => {
+    httpsGet(url, { ca }, (res) => {
+      let body = "";
+      res.setEncoding("utf8");
+      res.on("data", (d) => (body += d)).on("end", () => resolve(body));
+    }).on("error", reject);
+  });
 }
 
 function stopServer() {
@@ -137,8 +174,10 @@ async function waitState(page, wanted) {
 
 // ---- the run ----
 const profile = mkdtempSync(join(tmpdir(), "ws-chat-chromium-"));
+const certDir = mkdtempSync(join(tmpdir(), "ws-chat-cert-"));
 let context = null;
 try {
+  const tls = testCertificate(certDir);
   server = await startServer("127.0.0.1:0");
   const base = server.url;
   console.log(`server at ${base}`);
@@ -154,6 +193,8 @@ try {
       "--no-first-run",
       "--disable-component-update",
       "--disable-sync",
+      // The https:// step: trust the test certificate's key (and only it).
+      `--ignore-certificate-errors-spki-list=${tls.spki}`,
     ],
     viewport: { width: 1100, height: 720 },
   });
@@ -342,6 +383,28 @@ try {
     await hasLine(page, "tina", "signed in");
     await page.close();
   });
+
+  await step("over https:// the page's WebSocket is a stream of its HTTP/2 connection (RFC 8441)", async () => {
+    await stopServer();
+    server = await startServer("127.0.0.1:0", ["--tls-cert", tls.cert, "--tls-key", tls.key]);
+    // The certificate names localhost, not 127.0.0.1.
+    const base = server.url.replace("127.0.0.1", "localhost");
+    const page = await context.newPage();
+    page.on("pageerror", (e) => console.log(`page error (hana): ${e}`));
+    await page.goto(`${base}/?room=${room}&name=hana`);
+    await waitState(page, "online");
+    await say(page, "hello over h2");
+    await hasLine(page, "hana", "hello over h2");
+    const nav = await page.evaluate(() => performance.getEntriesByType("navigation")[0].nextHopProtocol);
+    assert(nav === "h2", `the page came over ${nav}, not h2`);
+    await page.close();
+    // The server's side: the chat's WebSocket was an upgrade over HTTP/2
+    // (an extended CONNECT), and none came over HTTP/1.1.
+    const metrics = await fetchTls(`${base}/metrics`, tls.ca);
+    const upgrades = (v) => Number((metrics.match(new RegExp(`ws_upgrades_by_http_version_total\\{version="${v}"\\} (\\d+)`)) || [])[1]);
+    assert(upgrades("2") >= 1 && upgrades("1.1") === 0,
+      `upgrades by HTTP version: 2 -> ${upgrades("2")}, 1.1 -> ${upgrades("1.1")}`);
+  });
 } catch (e) {
   if (failed === 0) {
     failed += 1;
@@ -351,6 +414,7 @@ try {
   if (context) await context.close().catch(() => {});
   await stopServer();
   rmSync(profile, { recursive: true, force: true });
+  rmSync(certDir, { recursive: true, force: true });
 }
 console.log(`${passed} passed, ${failed} failed`);
 process.exit(failed === 0 ? 0 : 1);
