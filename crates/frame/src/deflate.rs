@@ -68,6 +68,7 @@
 mod config;
 mod negotiate;
 mod params;
+mod shared;
 mod stream;
 
 pub use config::DeflateConfig;
@@ -75,6 +76,7 @@ pub use negotiate::{
     client_accept, client_accept_params, client_offer, negotiate, negotiate_params,
 };
 pub use params::{DeflateParams, NegotiationError};
+pub use shared::{Deflated, SharedDeflate};
 pub use stream::PerMessageDeflate;
 
 /// The extension token (RFC 7692 §7: "The registered extension name for

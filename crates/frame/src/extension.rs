@@ -47,5 +47,17 @@ pub trait Extension: Send {
     /// sends it as it is, which every receiver understands (RFC 7692 §6:
     /// compression is decided per message).
     fn encode_message(&mut self, kind: MessageKind, payload: &Bytes) -> Option<(Bytes, u8)>;
+
+    /// `Some(bits)` when this extension is permessage-deflate and every
+    /// message it sends starts with an empty LZ77 window of `2^bits` bytes
+    /// (RFC 7692 §7.1.1.1): a payload deflated once for many connections
+    /// with a window of at most `bits` may then be sent with RSV1 instead
+    /// of this extension's own encoding
+    /// ([`Connection::send_shared`](crate::Connection::send_shared)).
+    /// `None` (the default): this extension's output depends on what it
+    /// sent before, or it does not deflate.
+    fn shared_deflate_window(&self) -> Option<u8> {
+        None
+    }
 }
 // ANCHOR_END: extension_trait

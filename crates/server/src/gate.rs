@@ -31,7 +31,6 @@ pub(crate) struct Gate {
     /// WebSockets open (or upgrading) per peer address, with `per_ip`;
     /// an address leaves the map with its last connection.
     by_ip: Mutex<HashMap<IpAddr, usize>>,
-    config: ws_tokio::Config,
     metrics: Arc<Metrics>,
 }
 
@@ -39,7 +38,6 @@ impl Gate {
     pub(crate) fn new(
         allowed_origins: Vec<String>,
         (max_connections, per_ip): (usize, usize),
-        config: ws_tokio::Config,
         metrics: Arc<Metrics>,
     ) -> Self {
         Self {
@@ -48,7 +46,6 @@ impl Gate {
             open: AtomicUsize::new(0),
             per_ip,
             by_ip: Mutex::default(),
-            config,
             metrics,
         }
     }
@@ -96,13 +93,13 @@ impl Gate {
     // ANCHOR: upgrade_checks
     /// The checks before an upgrade: origin (403), connection limit (503),
     /// then the RFC 6455 §4.2.1 validation inside `ws_tokio::upgrade`
-    /// (400/426). A refused request is answered here.
+    /// (400/426). A refused request is answered here; an accepted one is
+    /// upgraded with `config` (the echo's or the chat's).
     pub(crate) async fn upgrade<S>(
         &self,
-        stream: S,
-        request: &Request,
-        leftover: bytes::BytesMut,
+        (stream, request, leftover): (S, &Request, bytes::BytesMut),
         peer: SocketAddr,
+        config: &ws_tokio::Config,
     ) -> Option<WebSocket<S>>
     where
         S: AsyncRead + AsyncWrite + Unpin + Send + 'static,
@@ -134,14 +131,7 @@ impl Gate {
             respond(stream, &reject(503, "too many connections")).await;
             return None;
         }
-        match ws_tokio::upgrade(
-            stream,
-            request,
-            leftover,
-            self.config.clone(),
-            Accept::default(),
-        )
-        .await
+        match ws_tokio::upgrade(stream, request, leftover, config.clone(), Accept::default()).await
         {
             Ok(ws) => {
                 self.metrics.upgrades.fetch_add(1, Ordering::Relaxed);

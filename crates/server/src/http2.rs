@@ -141,7 +141,12 @@ fn handle(
     if let Err((status, why)) = shared.gate.admit(upgrade.origin(), peer) {
         return text(status, "text/plain; charset=utf-8", format!("{why}\n"));
     }
-    let (response, upgrading) = upgrade.accept(Accept::default(), shared.config.clone());
+    let config = if room.is_some() {
+        &shared.chat_config
+    } else {
+        &shared.config
+    };
+    let (response, upgrading) = upgrade.accept(Accept::default(), config.clone());
     tokio::spawn(async move {
         let ws = match upgrading.await {
             Ok(ws) => ws,

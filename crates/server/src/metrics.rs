@@ -40,6 +40,13 @@ pub struct Metrics {
     pub chat_queued: AtomicU64,
     /// Members disconnected with 1008 because their queue was full.
     pub chat_slow_consumers: AtomicU64,
+    /// Chat frames deflated for members' queues: at most one per frame
+    /// and window size, however many members it goes to (RFC 7692
+    /// §7.1.1.1).
+    pub chat_deflate_compressions: AtomicU64,
+    /// Chat frames sent with those shared compressed bytes (one per
+    /// recipient).
+    pub chat_deflate_shared: AtomicU64,
     /// Chat messages refused by the rate limit.
     pub chat_rate_limited: AtomicU64,
     /// Joins with `since` whose every missed message was replayed.
@@ -233,6 +240,18 @@ impl Metrics {
             "counter",
             "Chat members disconnected (1008) because their queue stayed full.",
             self.chat_slow_consumers.load(Relaxed),
+        );
+        metric(
+            "ws_chat_deflate_compressions_total",
+            "counter",
+            "Chat frames deflated once for every member that shares the result.",
+            self.chat_deflate_compressions.load(Relaxed),
+        );
+        metric(
+            "ws_chat_deflate_shared_total",
+            "counter",
+            "Chat frames sent to members with shared compressed bytes.",
+            self.chat_deflate_shared.load(Relaxed),
         );
         metric(
             "ws_chat_rate_limited_total",

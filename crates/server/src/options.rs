@@ -5,6 +5,7 @@ use std::path::PathBuf;
 use std::time::Duration;
 
 use clap::Parser;
+use ws_tokio::ws_frame::deflate::DeflateConfig;
 
 /// `ws-server`: the echo and chat WebSocket server.
 #[derive(Clone, Debug, Parser)]
@@ -67,6 +68,15 @@ pub struct Options {
     /// when a client offers it (every browser does).
     #[arg(long)]
     pub no_deflate: bool,
+    /// permessage-deflate on `/chat` (docs/chat.md): `shared` answers with
+    /// server_no_context_takeover and client_no_context_takeover (RFC 7692
+    /// §7.1.1) and compresses each room message once for every member;
+    /// `own` gives each member its own compressor with context takeover
+    /// (better ratio, about 300 KiB of server memory per member); `off`
+    /// declines it. `/echo` keeps the full RFC 7692 defaults whatever this
+    /// says; --no-deflate turns both off.
+    #[arg(long, value_enum, default_value_t = ChatDeflate::Shared, value_name = "MODE")]
+    pub chat_deflate: ChatDeflate,
     /// Chat joins need `?token=JWT` signed with this HMAC secret (HS256).
     #[arg(long, value_name = "SECRET", conflicts_with = "auth_public_key")]
     pub auth_secret: Option<String>,
@@ -102,6 +112,18 @@ pub enum LogFormat {
     Json,
 }
 
+/// `--chat-deflate`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
+pub enum ChatDeflate {
+    /// One compression per room message, shared by every member; no zlib
+    /// state kept per member between messages.
+    Shared,
+    /// Each member compresses for itself, with context takeover.
+    Own,
+    /// No permessage-deflate on `/chat`.
+    Off,
+}
+
 /// The exit statuses, for `--help` (`docs/server-interface.md` §1).
 const EXIT_STATUS: &str = "\
 Exit status:
@@ -127,8 +149,36 @@ impl Options {
                 .then(|| Duration::from_secs(self.ping_interval)),
             idle_timeout: (self.idle_timeout > 0).then(|| Duration::from_secs(self.idle_timeout)),
             handshake_timeout: Duration::from_secs(self.handshake_timeout),
-            deflate: (!self.no_deflate).then(ws_tokio::ws_frame::deflate::DeflateConfig::default),
+            deflate: (!self.no_deflate).then(DeflateConfig::default),
             ..ws_tokio::Config::default()
         }
     }
+
+    /// The WebSocket configuration of `/chat`: [`Options::socket_config`]
+    /// with the deflate policy of `--chat-deflate`.
+    pub fn chat_socket_config(&self) -> ws_tokio::Config {
+        let mut config = self.socket_config();
+        if config.deflate.is_some() {
+            config.deflate = match self.chat_deflate {
+                ChatDeflate::Shared => Some(shared_deflate()),
+                ChatDeflate::Own => Some(DeflateConfig::default()),
+                ChatDeflate::Off => None,
+            };
+        }
+        config
+    }
+}
+
+/// `--chat-deflate shared`: RFC 7692 §7.1.1.1, the server answers
+/// `server_no_context_takeover` unasked, so one compression of a message
+/// serves every member; §7.1.1.2, it asks the client for
+/// `client_no_context_takeover`, so no member's decompressor is needed
+/// between its messages and it is freed (an idle member holds no zlib
+/// state at all).
+fn shared_deflate() -> DeflateConfig {
+    let mut config = DeflateConfig::default();
+    config.server_no_context_takeover = true;
+    config.client_no_context_takeover = true;
+    config.free_after_message = true;
+    config
 }

@@ -64,7 +64,8 @@ where
                 return;
             }
         };
-        let Some(ws) = Box::pin(gate.upgrade(stream, &request, leftover, peer)).await else {
+        let upgrade = gate.upgrade((stream, &request, leftover), peer, &shared.chat_config);
+        let Some(ws) = Box::pin(upgrade).await else {
             return;
         };
         drop(request);
@@ -94,8 +95,8 @@ where
     }
     match path.as_str() {
         "/echo" => {
-            let Some(mut ws) = Box::pin(gate.upgrade(stream, &request, leftover, peer)).await
-            else {
+            let upgrade = gate.upgrade((stream, &request, leftover), peer, &shared.config);
+            let Some(mut ws) = Box::pin(upgrade).await else {
                 return;
             };
             drop(request);

@@ -84,14 +84,15 @@ impl Server {
                     source,
                 })?;
         let config = options.socket_config();
+        let chat_config = options.chat_socket_config();
         let gate = Gate::new(
             options.allowed_origins,
             (options.max_connections, options.max_connections_per_ip),
-            config.clone(),
             Arc::clone(&metrics),
         );
         let shared = Arc::new(Shared {
             config,
+            chat_config,
             metrics,
             shutdown: Shutdown::default(),
             gate,

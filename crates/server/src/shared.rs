@@ -17,6 +17,8 @@ use crate::shutdown::Shutdown;
 pub(crate) struct Shared {
     /// Every WebSocket's configuration (limits, timeouts, deflate).
     pub(crate) config: ws_tokio::Config,
+    /// `/chat`'s: the same with the deflate policy of `--chat-deflate`.
+    pub(crate) chat_config: ws_tokio::Config,
     pub(crate) metrics: Arc<Metrics>,
     /// Set when the server shuts down.
     pub(crate) shutdown: Shutdown,

@@ -31,6 +31,7 @@ use bytes::BytesMut;
 
 pub use config::Config;
 pub use event::{Event, Fragment, State};
+pub use send::SharedSend;
 pub use transport::Transport;
 
 use crate::close::{CloseCode, PeerClose};

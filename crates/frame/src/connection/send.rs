@@ -10,14 +10,28 @@ use bytes::Bytes;
 use super::Config;
 use super::{Connection, State};
 use crate::close::{CloseCode, CloseFrame, MAX_REASON_LEN, truncate_utf8};
+use crate::deflate::Deflated;
 use crate::error::SendError;
 use crate::header::Header;
+use crate::header::bits::RSV1;
 use crate::mask::apply_mask;
 use crate::message::MessageKind;
 use crate::opcode::OpCode;
 use crate::role::Role;
 use crate::transmit::ZERO_COPY_MIN;
 use crate::utf8::Utf8Bytes;
+
+/// What [`Connection::send_shared`] put on the wire.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum SharedSend {
+    /// The shared deflated bytes, with RSV1.
+    Deflated,
+    /// The plain data, uncompressed.
+    Uncompressed,
+    /// The plain data through the connection's extension, as
+    /// [`Connection::send_message`] sends it.
+    Encoded,
+}
 
 impl Connection {
     /// Queues a text message (RFC 6455 §5.6).
@@ -55,6 +69,67 @@ impl Connection {
         self.queue_data(kind.opcode(), true, rsv, payload);
         Ok(())
     }
+
+    /// `Some(bits)` when a payload deflated once for many connections with
+    /// a window of at most `bits` may be sent here as it is
+    /// ([`Connection::send_shared`]): permessage-deflate is in use and, by
+    /// RFC 7692 §7.1.1.1 (`server_no_context_takeover` for a server), each
+    /// message we send starts with an empty window. `None`: no such
+    /// extension, or it takes context over from message to message.
+    pub fn shared_deflate_window(&self) -> Option<u8> {
+        self.extension.as_ref()?.shared_deflate_window()
+    }
+
+    // ANCHOR: send_shared
+    /// Queues a complete message prepared once for many connections: its
+    /// plain `data`, and `deflated`, the same data compressed with a fresh
+    /// context (from a [`SharedDeflate`](crate::deflate::SharedDeflate)),
+    /// if compressing it paid off. What goes on the wire is the one that
+    /// is valid here (the result says which):
+    ///
+    /// - `deflated` with RSV1 (RFC 7692 §6), when
+    ///   [`Connection::shared_deflate_window`] is at least its window: the
+    ///   connection's own compressor is neither used nor created;
+    /// - `data` uncompressed, when the connection could take shared bytes
+    ///   but `deflated` is `None` (RFC 7692 §6: "An endpoint MAY send
+    ///   messages without compression" is always allowed);
+    /// - otherwise `data` as [`Connection::send_message`] sends it (the
+    ///   extension's own encoding, e.g. with context takeover).
+    ///
+    /// # Errors
+    /// As [`Connection::send_text`].
+    pub fn send_shared(
+        &mut self,
+        kind: MessageKind,
+        data: Bytes,
+        deflated: Option<&Deflated>,
+    ) -> Result<SharedSend, SendError> {
+        let Some(window) = self.shared_deflate_window() else {
+            self.send_message(kind, data)?;
+            return Ok(SharedSend::Encoded);
+        };
+        self.check_can_send_data()?;
+        if self.outgoing.is_some() {
+            return Err(SendError::FragmentInProgress);
+        }
+        match deflated {
+            // RFC 7692 §7.1.2.1: the peer's window must cover every
+            // back-reference, so the shared window may not exceed ours.
+            Some(d) if d.window_bits() <= window => {
+                self.queue_data(kind.opcode(), true, RSV1, d.payload().clone());
+                Ok(SharedSend::Deflated)
+            }
+            Some(_) => {
+                self.send_message(kind, data)?;
+                Ok(SharedSend::Encoded)
+            }
+            None => {
+                self.queue_data(kind.opcode(), true, 0, data);
+                Ok(SharedSend::Uncompressed)
+            }
+        }
+    }
+    // ANCHOR_END: send_shared
 
     // ANCHOR: send_fragment
     /// Queues one fragment of a message sent in pieces (§5.4): `first` on the

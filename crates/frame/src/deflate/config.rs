@@ -41,6 +41,13 @@ pub struct DeflateConfig {
     /// 2–7 bytes of block overhead eat most of the gain. Empty messages are
     /// never compressed.
     pub min_size: usize,
+    /// Free a direction's zlib state at the end of every message instead
+    /// of resetting it, when that direction has no context takeover
+    /// (RFC 7692 §7.1.1: each message then starts with an empty window, so
+    /// nothing in the state is needed later). An idle connection then
+    /// holds no compressor or decompressor, at the price of creating one
+    /// for each compressed message. Default `false`.
+    pub free_after_message: bool,
 }
 
 impl Default for DeflateConfig {
@@ -53,6 +60,7 @@ impl Default for DeflateConfig {
             client_no_context_takeover: false,
             level: 6,
             min_size: 64,
+            free_after_message: false,
         }
     }
 }

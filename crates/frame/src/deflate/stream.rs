@@ -13,7 +13,7 @@ use crate::message::MessageKind;
 use crate::role::Role;
 
 /// zlib's smallest window for raw DEFLATE (see the module docs about 8).
-const ZLIB_MIN_WINDOW_BITS: u8 = 9;
+pub(super) const ZLIB_MIN_WINDOW_BITS: u8 = 9;
 
 /// Largest piece of output produced per inflate call: the output buffer
 /// grows by at most this much beyond what the message already holds.
@@ -48,6 +48,9 @@ pub struct PerMessageDeflate {
     /// §7.1.1: the peer resets its compressor after every message, so we
     /// may reset our decompressor too.
     receive_no_context_takeover: bool,
+    /// Free (rather than reset) the state of a direction without context
+    /// takeover after each message ([`DeflateConfig::free_after_message`]).
+    free_after_message: bool,
     compressor: Option<Compress>,
     decompressor: Option<Decompress>,
     /// The peer's DEFLATE stream ended (a block with BFINAL set) inside
@@ -99,6 +102,7 @@ impl PerMessageDeflate {
             send_no_context_takeover: send_nct,
             receive_window_bits,
             receive_no_context_takeover: receive_nct,
+            free_after_message: config.free_after_message,
             compressor: None,
             decompressor: None,
             stream_ended: false,
@@ -142,7 +146,9 @@ impl PerMessageDeflate {
             .compressor
             .get_or_insert_with(|| Compress::new_with_window_bits(level, false, bits));
         let out = deflate_sync(compressor, payload, no_takeover);
-        if no_takeover || out.is_none() {
+        if no_takeover && self.free_after_message {
+            self.compressor = None;
+        } else if no_takeover || out.is_none() {
             // RFC 7692 §7.1.1.1/§7.1.1.2: without context takeover the
             // endpoint "MUST start compressing each new message with an
             // empty LZ77 sliding window"; after a failure, start afresh.
@@ -226,7 +232,11 @@ fn flush_room(payload_len: usize) -> usize {
 /// spare bytes: zlib repeats the flush marker if it runs out of output
 /// space during a sync flush.
 // ANCHOR: deflate_sync
-fn deflate_sync(compressor: &mut Compress, payload: &[u8], give_up: bool) -> Option<Vec<u8>> {
+pub(super) fn deflate_sync(
+    compressor: &mut Compress,
+    payload: &[u8],
+    give_up: bool,
+) -> Option<Vec<u8>> {
     let mut out = Vec::with_capacity(payload.len() / 2 + 64);
     let mut input = payload;
     while !input.is_empty() {
@@ -295,7 +305,10 @@ impl Extension for PerMessageDeflate {
             // §7.2.3.4: a block with BFINAL set ends the DEFLATE stream;
             // §7.1.1: without context takeover the peer starts every
             // message with an empty window.
-            if self.stream_ended || self.receive_no_context_takeover {
+            if self.receive_no_context_takeover && self.free_after_message {
+                self.decompressor = None;
+                self.stream_ended = false;
+            } else if self.stream_ended || self.receive_no_context_takeover {
                 if let Some(d) = &mut self.decompressor {
                     d.reset(false);
                 }
@@ -313,6 +326,15 @@ impl Extension for PerMessageDeflate {
             return None;
         }
         self.compress(payload).map(|data| (data, RSV1))
+    }
+
+    /// RFC 7692 §7.1.1.1: without context takeover every message we send
+    /// starts from an empty window, so a payload deflated elsewhere that
+    /// way (a [`Deflated`](super::Deflated)) with a window no larger than
+    /// ours is exactly as valid as our own output.
+    fn shared_deflate_window(&self) -> Option<u8> {
+        self.send_no_context_takeover
+            .then_some(self.send_window_bits)
     }
 }
 // ANCHOR_END: extension_impl

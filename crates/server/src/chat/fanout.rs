@@ -16,6 +16,7 @@ use std::sync::atomic::{AtomicBool, Ordering::Relaxed};
 use tokio::sync::mpsc;
 use ws_tokio::Utf8Bytes;
 
+use super::frame::Frame;
 use super::protocol::Event;
 use super::queue::Offer;
 use super::remote::Target;
@@ -72,17 +73,19 @@ pub(crate) struct Dropped {
 
 impl Locked<'_> {
     // ANCHOR: fan_out
-    /// Queues `frame` for each of `to`, then drops the slow ones.
+    /// Queues `frame` for each of `to`, then drops the slow ones. Every
+    /// recipient gets the same [`Frame`], so it is compressed at most once
+    /// per window size, whoever is in the room (see `frame`).
     pub(crate) fn fan_out(&mut self, frame: &Utf8Bytes, to: Recipients<'_>) {
         let mut slow = Vec::new();
-        self.offer(frame, to, &mut slow);
+        self.offer(&Frame::from(frame.clone()), to, &mut slow);
         self.drop_slow(slow);
     }
     // ANCHOR_END: fan_out
 
     /// Offers `frame` to each connection of each of `to`; a connection
     /// whose queue is full goes on `slow` (once).
-    fn offer(&self, frame: &Utf8Bytes, to: Recipients<'_>, slow: &mut Vec<Slow>) {
+    fn offer(&self, frame: &Frame, to: Recipients<'_>, slow: &mut Vec<Slow>) {
         let members = &self.state.members;
         let mut offer_to = |name: &Arc<str>, conn: &Conn| {
             if conn.inbox.offer(frame, self.room.metrics()) == Offer::Full
@@ -174,7 +177,7 @@ impl Locked<'_> {
                 name: &name,
             }
             .encode();
-            self.offer(&leave, Recipients::All, &mut slow);
+            self.offer(&Frame::from(leave), Recipients::All, &mut slow);
         }
     }
     // ANCHOR_END: drop_slow

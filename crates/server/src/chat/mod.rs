@@ -31,6 +31,7 @@
 //! | `seat` | a connection's place in a room: its queue's room end, its kick (1008, 4003) |
 //! | `fanout` | the fan-out policy: offer to each recipient, drop the slow ones |
 //! | `queue` | a member's outbound queue, bounded in frames and bytes |
+//! | `frame` | a queued frame: the event, and its one shared compression per window (RFC 7692 §7.1.1.1) |
 //! | `remote` | `--redis`: events in Redis's order, joiners waiting for theirs |
 //!
 //! Imports point one way: the crate root uses [`Chat`], [`Config`] and
@@ -39,6 +40,7 @@
 
 mod backend;
 mod fanout;
+mod frame;
 mod history;
 mod layer;
 mod local;

@@ -13,6 +13,8 @@ use std::sync::atomic::{AtomicUsize, Ordering::Relaxed};
 use tokio::sync::mpsc;
 use ws_tokio::Utf8Bytes;
 
+use super::frame::Frame;
+
 use crate::metrics::Metrics;
 
 // ANCHOR: queue_capacity
@@ -41,14 +43,14 @@ pub(crate) const QUEUE_BYTES: usize = 512 << 10;
 /// sends them, so a long replay costs the room nothing.
 #[derive(Debug)]
 pub(crate) struct Outbox {
-    first: VecDeque<Utf8Bytes>,
-    frames: mpsc::Receiver<Utf8Bytes>,
+    first: VecDeque<Frame>,
+    frames: mpsc::Receiver<Frame>,
     bytes: Arc<AtomicUsize>,
 }
 
 impl Outbox {
     /// The next frame; `None` once the room dropped the sending end.
-    pub(crate) async fn recv(&mut self) -> Option<Utf8Bytes> {
+    pub(crate) async fn recv(&mut self) -> Option<Frame> {
         if let Some(frame) = self.first.pop_front() {
             return Some(frame);
         }
@@ -58,7 +60,7 @@ impl Outbox {
     }
 
     /// The next frame if one is queued.
-    pub(crate) fn try_recv(&mut self) -> Option<Utf8Bytes> {
+    pub(crate) fn try_recv(&mut self) -> Option<Frame> {
         if let Some(frame) = self.first.pop_front() {
             return Some(frame);
         }
@@ -70,14 +72,14 @@ impl Outbox {
     /// Puts `frames` before everything queued (a joiner's `welcome` and
     /// backlog).
     pub(crate) fn put_first(&mut self, frames: impl IntoIterator<Item = Utf8Bytes>) {
-        self.first.extend(frames);
+        self.first.extend(frames.into_iter().map(Frame::from));
     }
 }
 
 /// The sending end of a member's outbound queue, kept by the room.
 #[derive(Debug)]
 pub(crate) struct Inbox {
-    frames: mpsc::Sender<Utf8Bytes>,
+    frames: mpsc::Sender<Frame>,
     bytes: Arc<AtomicUsize>,
 }
 
@@ -109,7 +111,7 @@ pub(crate) fn queue() -> (Inbox, Outbox) {
 
 impl Inbox {
     /// Queues `frame` if it fits, counting it in `chat_queued`.
-    pub(crate) fn offer(&self, frame: &Utf8Bytes, metrics: &Metrics) -> Offer {
+    pub(crate) fn offer(&self, frame: &Frame, metrics: &Metrics) -> Offer {
         // Counted before it is queued, so the writer never subtracts first.
         let before = self.bytes.fetch_add(frame.len(), Relaxed);
         if before > 0 && before + frame.len() > QUEUE_BYTES {
@@ -140,15 +142,18 @@ mod tests {
     fn a_queue_is_full_by_frames_or_by_bytes_and_one_frame_always_fits() {
         let m = Metrics::default();
         let (inbox, mut outbox) = queue();
-        let big = Utf8Bytes::from("x".repeat(QUEUE_BYTES + 1));
+        let big = Frame::from(Utf8Bytes::from("x".repeat(QUEUE_BYTES + 1)));
         assert_eq!(
             inbox.offer(&big, &m),
             Offer::Queued,
             "an empty queue takes any frame"
         );
-        assert_eq!(inbox.offer(&Utf8Bytes::from("y"), &m), Offer::Full);
+        assert_eq!(
+            inbox.offer(&Frame::from(Utf8Bytes::from("y")), &m),
+            Offer::Full
+        );
         assert!(outbox.try_recv().is_some());
-        let small = Utf8Bytes::from("z");
+        let small = Frame::from(Utf8Bytes::from("z"));
         for _ in 0..QUEUE_CAPACITY {
             assert_eq!(inbox.offer(&small, &m), Offer::Queued);
         }

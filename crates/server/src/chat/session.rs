@@ -253,7 +253,11 @@ const BATCH: usize = 64;
 /// Waits for the next frame, queues it and whatever else is waiting (up to
 /// [`BATCH`] frames) in the socket, and writes them out. Returns how many
 /// frames and payload bytes that was, or `None` if the connection is gone.
-async fn send_batch<S>(writer: &mut WebSocketWriter<S>, outbox: &mut Outbox) -> Option<Batch>
+async fn send_batch<S>(
+    writer: &mut WebSocketWriter<S>,
+    outbox: &mut Outbox,
+    metrics: &Metrics,
+) -> Option<Batch>
 where
     S: AsyncRead + AsyncWrite + Unpin,
 {
@@ -264,18 +268,14 @@ where
         .ok()?;
     let mut frames = 1;
     let mut bytes = first.len();
-    Pin::new(&mut *writer)
-        .start_send(Message::Text(first))
-        .ok()?;
+    first.start_send(writer, metrics).ok()?;
     while frames < BATCH {
         let Some(frame) = outbox.try_recv() else {
             break;
         };
         frames += 1;
         bytes += frame.len();
-        Pin::new(&mut *writer)
-            .start_send(Message::Text(frame))
-            .ok()?;
+        frame.start_send(writer, metrics).ok()?;
     }
     // Writes what it can now; the rest goes with the next batch, or is
     // written by the reader half, which writes out whatever is queued.
@@ -324,7 +324,7 @@ where
             () = &mut expired => Step::Close(Ended::Expired),
             // Cancelling this between `recv` and the queueing loses
             // frames, but only when the connection is ending anyway.
-            sent = send_batch(writer, outbox) => sent.map_or(Step::Stop(Ended::Failed), Step::Sent),
+            sent = send_batch(writer, outbox, metrics) => sent.map_or(Step::Stop(Ended::Failed), Step::Sent),
         };
         match step {
             Step::Sent(batch) => metrics.messages_out(batch.frames, batch.bytes),

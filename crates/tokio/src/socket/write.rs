@@ -5,7 +5,10 @@ use std::io::{self, IoSlice};
 use std::pin::Pin;
 use std::task::{Context, Poll, ready};
 
+use bytes::Bytes;
 use tokio::io::{AsyncRead, AsyncWrite};
+use ws_frame::deflate::Deflated;
+use ws_frame::{MessageKind, SharedSend};
 
 use super::{Inner, Phase};
 use crate::{Error, Message};
@@ -103,6 +106,20 @@ impl<S: AsyncRead + AsyncWrite + Unpin> Inner<S> {
             }
         }
         Ok(())
+    }
+
+    /// Queues a message prepared once for many connections (see
+    /// [`Connection::send_shared`](ws_frame::Connection::send_shared)).
+    pub(crate) fn queue_shared(
+        &mut self,
+        kind: MessageKind,
+        data: Bytes,
+        deflated: Option<&Deflated>,
+    ) -> Result<SharedSend, Error> {
+        if self.send_closed() {
+            return Err(Error::Closed);
+        }
+        Ok(self.conn.send_shared(kind, data, deflated)?)
     }
 
     // ANCHOR: send_ready

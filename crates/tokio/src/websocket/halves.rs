@@ -8,8 +8,10 @@ use std::sync::Arc;
 use std::task::Poll;
 use std::time::Duration;
 
+use bytes::Bytes;
 use tokio::io::{AsyncRead, AsyncWrite};
-use ws_frame::CloseCode;
+use ws_frame::deflate::Deflated;
+use ws_frame::{CloseCode, MessageKind, SharedSend};
 
 use super::{Shared, WebSocket, impl_sink, impl_stream, send};
 #[cfg(doc)]
@@ -96,6 +98,35 @@ impl<S> WebSocketWriter<S> {
     /// Bytes queued for writing and not yet written.
     pub fn buffered_amount(&self) -> usize {
         self.shared.lock().connection().transmit_len()
+    }
+
+    /// The largest window of a payload deflated once for many connections
+    /// that [`WebSocketWriter::start_send_shared`] may send here as it is
+    /// (see [`Connection::shared_deflate_window`](ws_frame::Connection::shared_deflate_window));
+    /// `None`: it would be compressed by this connection, if at all.
+    pub fn shared_deflate_window(&self) -> Option<u8> {
+        self.shared.lock().connection().shared_deflate_window()
+    }
+}
+
+impl<S: AsyncRead + AsyncWrite + Unpin> WebSocketWriter<S> {
+    /// Queues a message prepared once for many connections, its plain
+    /// `data` and the same data `deflated` with a fresh context (RFC 7692
+    /// §7.1.1.1), without writing: like `Sink::start_send`, follow it with
+    /// `poll_ready` or [`WebSocketWriter::flush`]. What it sent is as
+    /// [`Connection::send_shared`](ws_frame::Connection::send_shared)
+    /// decides.
+    ///
+    /// # Errors
+    /// [`Error::Closed`] once nothing can be sent; [`Error::InvalidSend`] as for
+    /// [`WebSocket::send`].
+    pub fn start_send_shared(
+        &mut self,
+        kind: MessageKind,
+        data: Bytes,
+        deflated: Option<&Deflated>,
+    ) -> Result<SharedSend, Error> {
+        self.shared.lock().queue_shared(kind, data, deflated)
     }
 }
 
