@@ -150,6 +150,7 @@ impl Locked<'_> {
             let Some(member) = self.state.members.remove(&name) else {
                 continue;
             };
+            self.state.order.remove(&member.seq);
             room.metrics().chat_members.fetch_sub(1, Relaxed);
             if let Some(relay) = room.relay()
                 && relay.up.load(Relaxed)

@@ -16,7 +16,7 @@
 //! lock is never held across an `.await`: queueing never waits (see
 //! `fanout`), and the room never waits for anyone.
 
-use std::collections::HashMap;
+use std::collections::{BTreeMap, HashMap};
 use std::sync::atomic::Ordering::Relaxed;
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 use std::time::Instant;
@@ -54,6 +54,10 @@ pub(crate) struct Room {
 #[derive(Debug, Default)]
 pub(crate) struct State {
     pub(crate) members: HashMap<Arc<str>, Member>,
+    /// The members' names by their place in the join order: every `welcome`
+    /// lists the room in that order, and walking this costs O(n) where
+    /// sorting the members for each join cost O(n log n).
+    pub(crate) order: BTreeMap<u64, Arc<str>>,
     /// Join order, for the `users` lists.
     pub(crate) next_seq: u64,
     /// The last member left and the room is (being) removed from the
@@ -184,14 +188,7 @@ impl Locked<'_> {
 
     /// Names in join order.
     pub(crate) fn users(&self) -> Vec<&str> {
-        let mut users: Vec<(&str, u64)> = self
-            .state
-            .members
-            .iter()
-            .map(|(name, m)| (&**name, m.seq))
-            .collect();
-        users.sort_unstable_by_key(|&(_, seq)| seq);
-        users.into_iter().map(|(name, _)| name).collect()
+        self.state.order.values().map(|name| &**name).collect()
     }
 
     /// Seats `name` as a member, last in the join order; Redis events up
@@ -207,8 +204,17 @@ impl Locked<'_> {
             since,
             joined: since,
         };
-        self.state.members.insert(name, member);
-        self.room.metrics().chat_members.fetch_add(1, Relaxed);
+        self.state.order.insert(seq, Arc::clone(&name));
+        match self.state.members.insert(name, member) {
+            // Names are made unique before a member is seated; should one
+            // be taken all the same, its old place goes with it.
+            Some(old) => {
+                self.state.order.remove(&old.seq);
+            }
+            None => {
+                self.room.metrics().chat_members.fetch_add(1, Relaxed);
+            }
+        }
     }
 
     /// Adds a connection to the member `name` (another tab of the same
@@ -230,7 +236,8 @@ impl Locked<'_> {
         if !member.conns.is_empty() {
             return;
         }
-        if self.state.members.remove(name).is_some() {
+        if let Some(member) = self.state.members.remove(name) {
+            self.state.order.remove(&member.seq);
             self.room.metrics().chat_members.fetch_sub(1, Relaxed);
             if announce {
                 let leave = Event::Leave {
