@@ -1,6 +1,6 @@
 //! The chat fan-out load against `/chat/{room}`: M members in one room, the
 //! first K of them also senders. Every member counts the room messages it
-//! receives and how long each took from the send.
+//! receives; a sample of them is parsed for the delivery latency.
 //!
 //! The chat contract (`docs/server-interface.md`): JSON text frames; a client
 //! sends `{"type":"message","text":"..."}`, every member (the sender too)
@@ -10,21 +10,40 @@
 //! comes from members × senders, not from the send rate: deliveries/s ≈
 //! K × rate × M.
 //!
-//! Each sent text carries the send time (nanoseconds since this process'
-//! start), so delivery latency needs no clock shared with the server.
+//! ```text
+//!  fill: M joins, J at a time ──► every welcome in ── fill time, server CPU of the fill
+//!  warm-up ─► measured window: K senders tick; all M members read and count
+//!  stop: Close from every member
+//! ```
+//!
+//! The load generator must not be what is measured: all members run as
+//! tasks of one current-thread runtime (one core), each read takes
+//! whatever the socket holds into a buffer shared by every member, and the
+//! frames in it are counted from their headers (`counter`); only a sample
+//! of the deliveries is parsed as JSON (`sample`). Each sent text carries
+//! the send time (nanoseconds since this process' start), so delivery
+//! latency needs no clock shared with the server.
+
+mod counter;
+mod member;
+mod report;
 
 use std::sync::Arc;
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::atomic::Ordering;
 use std::time::{Duration, Instant};
 
-use serde_json::json;
-use tokio::task::JoinSet;
-use ws_tokio::{CloseCode, Message};
+use tokio::sync::{Semaphore, mpsc, watch};
 
-use crate::phase::Phase;
-use crate::procfs;
-use crate::stats::{Latencies, finite_or_null, human};
+pub use report::Report;
+
+use crate::procfs::{self, CpuTimes};
+use crate::stats::{Latencies, human};
 use crate::window::{Measured, Window};
+use member::{Plan, Shared, Signals};
+
+/// Latency samples a second the automatic sample aims at: enough for a
+/// p99.9 over a few seconds, few enough that parsing them costs nothing.
+const SAMPLES_PER_SEC: f64 = 20_000.0;
 
 /// What to run.
 #[derive(Clone, Debug)]
@@ -46,68 +65,28 @@ pub struct Options {
     pub window: Window,
     /// Print a progress line every second.
     pub progress: bool,
+    /// Offer permessage-deflate as browsers do.
+    pub deflate: bool,
+    /// The fraction of deliveries parsed for their latency (0 < f ≤ 1);
+    /// `None`: about [`SAMPLES_PER_SEC`] a second at the expected rate.
+    pub sample: Option<f64>,
+    /// Joins in flight at once while the room fills.
+    pub join_concurrency: usize,
 }
 
-/// What a fan-out run measured.
-#[derive(Clone, Debug, Default)]
-pub struct Report {
-    /// Messages sent in the window.
-    pub sent: u64,
-    /// Room messages received by members in the window.
-    pub deliveries: u64,
-    /// Window length in seconds.
-    pub seconds: f64,
-    /// Deliveries per second.
-    pub deliveries_per_sec: f64,
-    /// Delivery latency percentiles in microseconds.
-    pub p50_us: f64,
-    /// 99th percentile.
-    pub p99_us: f64,
-    /// Server CPU time per delivery in microseconds.
-    pub server_cpu_us_per_delivery: f64,
-    /// Errors (`rate_limited`, `bad_request`) the server answered with.
-    pub errors: u64,
-}
-
-impl Report {
-    /// One JSON object.
-    pub fn to_json(&self) -> serde_json::Value {
-        json!({
-            "sent": self.sent,
-            "deliveries": self.deliveries,
-            "seconds": self.seconds,
-            "deliveries_per_sec": self.deliveries_per_sec,
-            "p50_us": self.p50_us,
-            "p99_us": self.p99_us,
-            "server_cpu_us_per_delivery": finite_or_null(self.server_cpu_us_per_delivery),
-            "errors": self.errors,
-        })
+impl Options {
+    /// Deliveries a second if every message reaches every member.
+    fn expected_rate(&self) -> f64 {
+        self.senders as f64 * self.rate * self.members as f64
     }
 
-    /// The human-readable summary.
-    pub fn summary(&self) -> String {
-        format!(
-            "{} deliveries/s  latency p50 {:.1} µs  p99 {:.1} µs  server {:.2} µs CPU/delivery  \
-             ({} sent, {} delivered in {:.2} s, {} errors)",
-            human(self.deliveries_per_sec),
-            self.p50_us,
-            self.p99_us,
-            self.server_cpu_us_per_delivery,
-            self.sent,
-            self.deliveries,
-            self.seconds,
-            self.errors,
-        )
+    /// The sampled fraction.
+    fn sample_fraction(&self) -> f64 {
+        let auto = || (SAMPLES_PER_SEC / self.expected_rate().max(1.0)).min(1.0);
+        self.sample
+            .filter(|f| f.is_finite() && *f > 0.0)
+            .map_or_else(auto, |f| f.min(1.0))
     }
-}
-
-#[derive(Debug, Default)]
-struct Shared {
-    phase: Phase,
-    sent: AtomicU64,
-    deliveries: AtomicU64,
-    total_deliveries: AtomicU64,
-    errors: AtomicU64,
 }
 
 /// Runs the fan-out load on a current-thread runtime.
@@ -121,9 +100,24 @@ pub fn run(options: &Options) -> Result<Report, Box<dyn std::error::Error + Send
         .block_on(run_async(options))
 }
 
+/// CPU time of the server (if its PID is known) and of this process.
+type Cpu = (Option<CpuTimes>, CpuTimes);
+
+fn cpu(pid: Option<u32>) -> std::io::Result<Cpu> {
+    Ok((
+        pid.map(procfs::cpu_times).transpose()?,
+        procfs::cpu_times(std::process::id())?,
+    ))
+}
+
+// A fraction in (0, 1] turned into "one in N", N ≥ 1.
+#[allow(clippy::cast_possible_truncation, clippy::cast_sign_loss)]
+fn one_in(fraction: f64) -> u64 {
+    (1.0 / fraction).round().max(1.0) as u64
+}
+
 async fn run_async(options: &Options) -> Result<Report, Box<dyn std::error::Error + Send + Sync>> {
-    let epoch = Instant::now();
-    let shared = Arc::new(Shared::default());
+    let shared = Arc::new(Shared::new());
     // Several nodes sharing rooms (ws-server --redis): comma-separated base
     // URLs, member i joins through the (i mod n)th.
     let bases: Vec<&str> = options
@@ -131,69 +125,57 @@ async fn run_async(options: &Options) -> Result<Report, Box<dyn std::error::Erro
         .split(',')
         .map(|u| u.trim().trim_end_matches('/'))
         .collect();
+    let every = one_in(options.sample_fraction());
+    let interval = Duration::from_secs_f64(1.0 / options.rate.max(0.001));
+    let (joined_tx, mut joined) = mpsc::unbounded_channel();
+    let (go_tx, go) = watch::channel(false);
+    let (stop_tx, stop) = watch::channel(false);
+    let joins = Arc::new(Semaphore::new(options.join_concurrency.max(1)));
 
-    // Join every member first and wait for each welcome.
-    let mut sockets = Vec::with_capacity(options.members);
+    // Fill the room: every member joins, `join_concurrency` at a time, and
+    // reads from the moment it is in.
+    let fill_cpu0 = cpu(options.window.server_pid)?;
+    let fill_start = Instant::now();
+    let mut tasks = tokio::task::JoinSet::new();
     for i in 0..options.members {
         let base = bases[i % bases.len()];
-        let url = format!("{base}/chat/{}?name=m{i}", options.room);
-        let (mut ws, _) = ws_tokio::connect(&url).await?;
-        loop {
-            match ws.recv().await {
-                Some(Ok(Message::Text(text))) => {
-                    let v: serde_json::Value = serde_json::from_str(text.as_str())?;
-                    if v["type"] == "welcome" {
-                        break;
-                    }
-                    return Err(format!("member {i}: first message is not welcome: {text}").into());
-                }
-                Some(Ok(_)) => {}
-                Some(Err(e)) => return Err(e.into()),
-                None => return Err(format!("member {i}: closed before welcome").into()),
-            }
-        }
-        sockets.push(ws);
-    }
-
-    let interval = Duration::from_secs_f64(1.0 / options.rate.max(0.001));
-    let mut tasks = JoinSet::new();
-    for (i, mut ws) in sockets.into_iter().enumerate() {
-        let shared = Arc::clone(&shared);
-        let sender = i < options.senders;
         // Spread the senders' ticks over the interval.
-        let offset = interval.mul_f64(i as f64 / options.senders.max(1) as f64);
-        tasks.spawn(async move {
-            let mut latencies = Latencies::default();
-            let mut tick = tokio::time::interval_at((Instant::now() + offset).into(), interval);
-            tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
-            loop {
-                if shared.phase.is_stopped() {
-                    let _ = ws.close(CloseCode::NORMAL, "").await;
-                    return latencies;
-                }
-                tokio::select! {
-                    _ = tick.tick(), if sender => {
-                        let stamp = epoch.elapsed().as_nanos();
-                        let text = json!({"type": "message", "text": format!("{i}:{stamp}")}).to_string();
-                        if ws.send(Message::text(text)).await.is_err() {
-                            return latencies;
-                        }
-                        if shared.phase.is_measuring() {
-                            shared.sent.fetch_add(1, Ordering::Relaxed);
-                        }
-                    }
-                    message = ws.recv() => match message {
-                        Some(Ok(Message::Text(text))) => {
-                            on_text(text.as_str(), epoch, &shared, &mut latencies);
-                        }
-                        Some(Ok(_)) => {}
-                        Some(Err(_)) | None => return latencies,
-                    },
-                    () = tokio::time::sleep(Duration::from_millis(100)) => {}
-                }
-            }
+        let sends = (i < options.senders).then(|| {
+            let offset = interval.mul_f64(i as f64 / options.senders.max(1) as f64);
+            (offset, interval)
         });
+        let plan = Plan {
+            index: i,
+            url: format!("{base}/chat/{}?name=m{i}", options.room),
+            deflate: options.deflate,
+            every,
+            sends,
+        };
+        let signals = Signals {
+            joins: Arc::clone(&joins),
+            joined: joined_tx.clone(),
+            go: go.clone(),
+            stop: stop.clone(),
+        };
+        tasks.spawn(member::run(plan, Arc::clone(&shared), signals));
     }
+    drop(joined_tx);
+    for _ in 0..options.members {
+        match joined.recv().await {
+            Some(Ok(())) => {}
+            Some(Err(e)) => return Err(e.into()),
+            None => return Err("a member ended before its welcome".into()),
+        }
+    }
+    let fill_seconds = fill_start.elapsed().as_secs_f64();
+    let fill_cpu1 = cpu(options.window.server_pid)?;
+    if options.progress {
+        eprintln!(
+            "fan-out  {} members in {fill_seconds:.2} s",
+            options.members
+        );
+    }
+    let _ = go_tx.send(true);
 
     let progress = options.progress.then_some(|elapsed: f64, rate: f64| {
         eprint!(
@@ -201,11 +183,10 @@ async fn run_async(options: &Options) -> Result<Report, Box<dyn std::error::Erro
             human(rate)
         );
     });
-    let cpu = |pid: Option<u32>| pid.map(procfs::cpu_time).transpose();
     let Measured {
         seconds,
-        before: cpu0,
-        after: cpu1,
+        before: (server0, client0),
+        after: (server1, client1),
     } = options
         .window
         .run(&shared.phase, &shared.total_deliveries, cpu, progress)
@@ -213,56 +194,59 @@ async fn run_async(options: &Options) -> Result<Report, Box<dyn std::error::Erro
     if options.progress {
         eprintln!();
     }
-    let (sent, deliveries) = (
-        shared.sent.load(Ordering::Acquire),
-        shared.deliveries.load(Ordering::Acquire),
-    );
-    let mut latencies = Latencies::default();
-    while let Some(done) = tasks.join_next().await {
-        latencies.merge(done?);
-    }
-    latencies.sort();
-    let server_cpu = match (cpu0, cpu1) {
-        (Some(a), Some(b)) => (b - a).as_secs_f64(),
-        _ => f64::NAN,
-    };
-    Ok(Report {
-        sent,
-        deliveries,
-        seconds,
-        deliveries_per_sec: deliveries as f64 / seconds,
-        p50_us: latencies.quantile_us(0.5),
-        p99_us: latencies.quantile_us(0.99),
-        server_cpu_us_per_delivery: server_cpu * 1e6 / deliveries as f64,
-        errors: shared.errors.load(Ordering::Acquire),
+    let sent = shared.sent.load(Ordering::Acquire);
+    let deliveries = shared.deliveries.load(Ordering::Acquire);
+    let server_rss = options
+        .window
+        .server_pid
+        .and_then(|pid| procfs::rss_bytes(pid).ok());
+    let closed_by_server = shared.closed_by_server.load(Ordering::Acquire);
+    let _ = stop_tx.send(true);
+    // Every member sends its Close; those that cannot are dropped.
+    let _ = tokio::time::timeout(Duration::from_secs(5), async {
+        while tasks.join_next().await.is_some() {}
     })
+    .await;
+    tasks.abort_all();
+    let mut latencies = std::mem::take(
+        &mut *shared
+            .latencies
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner),
+    );
+    latencies.sort();
+    let server = match (server0, server1) {
+        (Some(a), Some(b)) => Some(b - a),
+        _ => None,
+    };
+    let fill_server = match (fill_cpu0.0, fill_cpu1.0) {
+        (Some(a), Some(b)) => Some((b - a).total()),
+        _ => None,
+    };
+    Ok(Report::new(
+        report::Counts {
+            sent,
+            deliveries,
+            seconds,
+            errors: shared.errors.load(Ordering::Acquire),
+            closed_by_server,
+        },
+        &latencies,
+        report::Costs {
+            server,
+            client: client1 - client0,
+            server_rss,
+            fill_seconds,
+            fill_server,
+        },
+        report::Setup {
+            sample_fraction: 1.0 / every as f64,
+            deflate: options.deflate,
+        },
+    ))
 }
 
-/// Counts a received room message and its latency (in the window only).
-fn on_text(text: &str, epoch: Instant, shared: &Shared, latencies: &mut Latencies) {
-    let Ok(v) = serde_json::from_str::<serde_json::Value>(text) else {
-        return;
-    };
-    match v["type"].as_str() {
-        Some("message") => {
-            shared.total_deliveries.fetch_add(1, Ordering::Relaxed);
-            if !shared.phase.is_measuring() {
-                return;
-            }
-            let stamp = v["text"]
-                .as_str()
-                .and_then(|t| t.split_once(':'))
-                .and_then(|(_, ns)| ns.parse::<u128>().ok());
-            if let Some(sent_at) = stamp {
-                shared.deliveries.fetch_add(1, Ordering::Relaxed);
-                let now = epoch.elapsed().as_nanos();
-                let ns = u64::try_from(now.saturating_sub(sent_at)).unwrap_or(u64::MAX);
-                latencies.record(Duration::from_nanos(ns));
-            }
-        }
-        Some("error") => {
-            shared.errors.fetch_add(1, Ordering::Relaxed);
-        }
-        _ => {}
-    }
+/// The latency quantiles of a report.
+fn quantiles(latencies: &Latencies) -> [f64; 3] {
+    [0.5, 0.99, 0.999].map(|q| latencies.quantile_us(q))
 }

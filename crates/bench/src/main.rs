@@ -160,6 +160,17 @@ struct FanoutArgs {
     /// Print one JSON object instead of the summary.
     #[arg(long)]
     json: bool,
+    /// Offer permessage-deflate as browsers do (compressed frames are
+    /// inflated as docs/benchmarks.md says).
+    #[arg(long)]
+    deflate: bool,
+    /// Fraction of deliveries parsed for their latency, 0 < F ≤ 1
+    /// (default: about 20 000 a second at the expected rate).
+    #[arg(long)]
+    sample: Option<f64>,
+    /// Joins in flight at once while the room fills.
+    #[arg(long, default_value_t = 64)]
+    join_concurrency: usize,
 }
 
 /// `ws-bench idle`.
@@ -270,6 +281,9 @@ fn fanout(a: FanoutArgs) -> Outcome {
         rate: a.rate,
         window: a.window.into(),
         progress: !a.json,
+        deflate: a.deflate,
+        sample: a.sample,
+        join_concurrency: a.join_concurrency,
     };
     let report = fanout::run(&options)?;
     print(a.json, &report.to_json(), report.summary());

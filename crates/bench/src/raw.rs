@@ -13,7 +13,7 @@ use std::io;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpStream;
 use ws_frame::{Header, OpCode};
-use ws_handshake::{ClientRequest, Limits, Url};
+use ws_handshake::{ClientRequest, ExtensionOffer, Limits, Response, Url};
 
 /// Size of the per-connection read buffer.
 const READ_BUF: usize = 64 * 1024;
@@ -39,7 +39,7 @@ pub struct Received {
     pub len: u64,
 }
 
-fn invalid(what: impl std::fmt::Display) -> io::Error {
+pub(crate) fn invalid(what: impl std::fmt::Display) -> io::Error {
     io::Error::new(io::ErrorKind::InvalidData, what.to_string())
 }
 
@@ -50,35 +50,15 @@ impl RawClient {
     /// # Errors
     /// Connection failures, a refused or invalid handshake, `wss://`.
     pub async fn connect(url: &str) -> io::Result<Self> {
-        let url = Url::parse(url).map_err(invalid)?;
-        if url.secure {
-            return Err(invalid("wss:// is not supported by the load client"));
-        }
-        let mut stream = TcpStream::connect((url.host.as_str(), url.port)).await?;
-        stream.set_nodelay(true)?;
-        let request = ClientRequest::new(&url);
-        stream.write_all(&request.encode()).await?;
-        let mut head = Vec::with_capacity(512);
-        let limits = Limits::default();
-        loop {
-            let mut chunk = [0; 1024];
-            let n = stream.read(&mut chunk).await?;
-            if n == 0 {
-                return Err(io::ErrorKind::UnexpectedEof.into());
-            }
-            head.extend_from_slice(&chunk[..n]);
-            if let Some((_, consumed)) = request.parse_response(&head, &limits).map_err(invalid)? {
-                let mut buf = vec![0; READ_BUF].into_boxed_slice();
-                let rest = &head[consumed..];
-                buf[..rest.len()].copy_from_slice(rest);
-                return Ok(Self {
-                    stream,
-                    buf,
-                    start: 0,
-                    end: rest.len(),
-                });
-            }
-        }
+        let (stream, rest, _) = handshake(url, &[]).await?;
+        let mut buf = vec![0; READ_BUF].into_boxed_slice();
+        buf[..rest.len()].copy_from_slice(&rest);
+        Ok(Self {
+            stream,
+            buf,
+            start: 0,
+            end: rest.len(),
+        })
     }
 
     /// Writes bytes (a frame built by [`masked_frame`]).
@@ -216,6 +196,46 @@ pub fn masked_frame(opcode: OpCode, payload: &[u8]) -> Vec<u8> {
 /// serve text and binary runs), varied so it does not look like zeros.
 pub fn payload(len: usize) -> Vec<u8> {
     (b'a'..=b'z').cycle().take(len).collect()
+}
+
+/// Connects to `url` (`ws://` only), sets `TCP_NODELAY` and runs the
+/// opening handshake (RFC 6455 §4.1) offering `extensions`. Returns the
+/// stream, the bytes that came after the server's answer (the first
+/// frames), and the answer (its extensions, for permessage-deflate).
+///
+/// # Errors
+/// Connection failures, a refused or invalid handshake, `wss://`.
+pub async fn handshake(
+    url: &str,
+    extensions: &[ExtensionOffer],
+) -> io::Result<(TcpStream, Vec<u8>, Response)> {
+    let url = Url::parse(url).map_err(invalid)?;
+    if url.secure {
+        return Err(invalid("wss:// is not supported by the load client"));
+    }
+    let mut stream = TcpStream::connect((url.host.as_str(), url.port)).await?;
+    stream.set_nodelay(true)?;
+    let mut request = ClientRequest::new(&url);
+    for offer in extensions {
+        request = request.extension(offer.clone());
+    }
+    stream.write_all(&request.encode()).await?;
+    let mut head = Vec::with_capacity(512);
+    let limits = Limits::default();
+    loop {
+        let mut chunk = [0; 1024];
+        let n = stream.read(&mut chunk).await?;
+        if n == 0 {
+            return Err(io::ErrorKind::UnexpectedEof.into());
+        }
+        head.extend_from_slice(&chunk[..n]);
+        if let Some((response, consumed)) =
+            request.parse_response(&head, &limits).map_err(invalid)?
+        {
+            head.drain(..consumed);
+            return Ok((stream, head, response));
+        }
+    }
 }
 
 /// A masking key that differs between connections (the load client does not

@@ -100,6 +100,7 @@ impl Rooms {
         let Some((name, member)) = locked.state.members.remove_entry(name) else {
             return false;
         };
+        locked.state.order.remove(&member.seq);
         room.metrics().chat_members.fetch_sub(1, Relaxed);
         for conn in &member.conns {
             conn.kick.remove();

@@ -165,9 +165,13 @@ impl Locked<'_> {
                     last,
                 });
             }
-            if !last || self.state.members.remove(&name).is_none() {
+            if !last {
                 continue;
             }
+            let Some(member) = self.state.members.remove(&name) else {
+                continue;
+            };
+            self.state.order.remove(&member.seq);
             room.metrics().chat_members.fetch_sub(1, Relaxed);
             if relay.is_some() {
                 continue;

@@ -56,8 +56,17 @@ impl Locked<'_> {
             joined: entry.joined,
             identified: entry.identified,
         };
-        self.state.members.insert(name, member);
-        self.room.metrics().chat_members.fetch_add(1, Relaxed);
+        self.state.order.insert(seq, Arc::clone(&name));
+        match self.state.members.insert(name, member) {
+            // Names are made unique before a member is seated; should one
+            // be taken all the same, its old place goes with it.
+            Some(old) => {
+                self.state.order.remove(&old.seq);
+            }
+            None => {
+                self.room.metrics().chat_members.fetch_add(1, Relaxed);
+            }
+        }
     }
 
     /// Adds a connection to the member `name` (another tab of the same
@@ -85,7 +94,8 @@ impl Locked<'_> {
         if !member.conns.is_empty() {
             return;
         }
-        if self.state.members.remove(name).is_some() {
+        if let Some(member) = self.state.members.remove(name) {
+            self.state.order.remove(&member.seq);
             self.room.metrics().chat_members.fetch_sub(1, Relaxed);
             if announce {
                 let leave = Event::Leave {

@@ -16,7 +16,7 @@
 //! lock is never held across an `.await`: queueing never waits (see
 //! `fanout`), and the room never waits for anyone.
 
-use std::collections::HashMap;
+use std::collections::{BTreeMap, HashMap};
 use std::sync::atomic::Ordering::Relaxed;
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 use std::time::Instant;
@@ -55,6 +55,10 @@ pub(crate) struct Room {
 #[derive(Debug, Default)]
 pub(crate) struct State {
     pub(crate) members: HashMap<Arc<str>, Member>,
+    /// The members' names by their place in the join order: every `welcome`
+    /// lists the room in that order, and walking this costs O(n) where
+    /// sorting the members for each join cost O(n log n).
+    pub(crate) order: BTreeMap<u64, Arc<str>>,
     /// Join order, for the `users` lists.
     pub(crate) next_seq: u64,
     /// The last member left and the room is (being) removed from the
@@ -165,14 +169,7 @@ impl Locked<'_> {
 
     /// Names in join order.
     pub(crate) fn users(&self) -> Vec<&str> {
-        let mut users: Vec<(&str, u64)> = self
-            .state
-            .members
-            .iter()
-            .map(|(name, m)| (&**name, m.seq))
-            .collect();
-        users.sort_unstable_by_key(|&(_, seq)| seq);
-        users.into_iter().map(|(name, _)| name).collect()
+        self.state.order.values().map(|name| &**name).collect()
     }
 }
 

@@ -246,3 +246,26 @@ fn a_slow_connection_of_a_member_is_dropped_alone() {
     assert!(std::iter::from_fn(|| other.outbox.try_recv()).any(|f| f.as_str() == leave));
     assert_eq!(m.chat_members.load(Relaxed), 1);
 }
+
+#[test]
+fn the_users_lists_keep_the_join_order_through_leaves_and_returns() {
+    let (rooms, _) = rooms();
+    let names = ["zed", "amy", "mo", "kai", "bea", "lu"];
+    let mut joined: Vec<_> = names
+        .iter()
+        .map(|n| rooms.join("r", Some(n), &FRESH, false))
+        .collect();
+    // "mo" and "bea" leave, "mo" comes back: last in the order now.
+    let bea = joined.remove(4);
+    bea.membership.leave(&rooms);
+    let mo = joined.remove(2);
+    mo.membership.leave(&rooms);
+    let mut back = rooms.join("r", Some("mo"), &FRESH, false);
+    let welcome = next(&mut back.outbox);
+    let order = serde_json::json!(["zed", "amy", "kai", "lu", "mo"]);
+    assert_eq!(welcome["users"], order);
+    let first = &mut joined[0];
+    while !empty(&mut first.outbox) {}
+    first.membership.who();
+    assert_eq!(next(&mut first.outbox)["users"], order);
+}
