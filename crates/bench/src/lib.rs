@@ -29,6 +29,7 @@ pub mod compare;
 pub mod echo;
 pub mod fanout;
 pub mod idle;
+pub mod peer_chat;
 mod phase;
 pub mod procfs;
 pub mod raw;
