@@ -119,7 +119,8 @@ pub(super) fn start(
     let mut urls = Vec::new();
     let mut spawn = |program: PathBuf, args: Vec<String>, dir: Option<&Path>| {
         let mut cmd = pinned(pin, 0, &program);
-        cmd.args(["--listen", "127.0.0.1:0"]).args(args);
+        // The script of the Python and Node peers comes before `--listen`.
+        cmd.args(args).args(["--listen", "127.0.0.1:0"]);
         if let Some(dir) = dir {
             cmd.current_dir(dir);
         }
