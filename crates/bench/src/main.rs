@@ -13,7 +13,7 @@ use std::process::ExitCode;
 use std::time::Duration;
 
 use clap::{Args, Parser, Subcommand};
-use ws_bench::{compare, echo, fanout, fanout_compare, idle};
+use ws_bench::{chart, compare, echo, fanout, fanout_compare, idle};
 
 #[derive(Parser, Debug)]
 #[command(
@@ -68,6 +68,19 @@ enum Cmd {
     Compare(CompareArgs),
     /// Chat fan-out: ours against the peer broadcast servers (or crates/bench/fanout.sh).
     FanoutCompare(FanoutCompareArgs),
+    /// SVG charts from `fanout-compare --json` (docs/charts/).
+    Chart(ChartArgs),
+}
+
+/// `ws-bench chart`.
+#[derive(Args, Debug)]
+struct ChartArgs {
+    /// The raw results of `ws-bench fanout-compare --json`.
+    #[arg(long)]
+    fanout: PathBuf,
+    /// Where the SVG files go.
+    #[arg(long, default_value = "docs/charts")]
+    out_dir: PathBuf,
 }
 
 /// The measured window of a load run, and whose CPU time to read over it.
@@ -271,6 +284,7 @@ fn main() -> ExitCode {
         Cmd::Idle(args) => idle(&args),
         Cmd::Compare(args) => compare(args),
         Cmd::FanoutCompare(args) => fanout_compare(args),
+        Cmd::Chart(args) => charts(&args),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,
@@ -368,6 +382,14 @@ fn fanout_compare(a: FanoutCompareArgs) -> Outcome {
         strict: a.strict,
     };
     fanout_compare::run(&options)?;
+    Ok(())
+}
+
+fn charts(a: &ChartArgs) -> Outcome {
+    let results: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(&a.fanout)?)?;
+    for file in chart::fanout(&results, &a.out_dir)? {
+        eprintln!("wrote {}", a.out_dir.join(file).display());
+    }
     Ok(())
 }
 
