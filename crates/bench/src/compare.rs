@@ -31,9 +31,11 @@ mod tables;
 mod targets;
 mod taskset;
 
+pub(crate) use servers::Snapshot;
 pub use servers::{SERVERS, ServerSpec};
 pub use tables::{render, size_label};
 pub use targets::targets;
+pub(crate) use taskset::{command as pinned, works as pinning_works};
 
 /// What to compare.
 #[derive(Clone, Debug)]
@@ -127,7 +129,8 @@ pub fn run(options: &Options) -> std::io::Result<Results> {
         options.echo.warmup,
         options.echo.duration
     );
-    let snapshot = servers::Snapshot::take(&options.launch.bin_dir, &specs)?;
+    let binaries: Vec<&str> = specs.iter().map(|s| s.binary).collect();
+    let snapshot = Snapshot::take(&options.launch.bin_dir, &binaries)?;
     let bin_dir = snapshot.dir.as_path();
     let mut running = Vec::with_capacity(specs.len());
     for spec in &specs {

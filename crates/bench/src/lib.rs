@@ -16,6 +16,9 @@
 //! | [`fanout`] | `/chat/{room}`: M members, K senders, deliveries/s and delivery latency |
 //! | [`idle`] | RSS growth of a server over many idle connections |
 //! | [`compare`] | runs our server and the peers interleaved and prints the table |
+//! | [`fanout_compare`] | the same for chat fan-out: ours and the peer broadcast servers |
+//! | [`peer_chat`] | the minimal chat protocol the Rust peer broadcast servers speak |
+//! | [`chart`] | SVG charts from the fan-out comparison's raw JSON |
 //! | [`window`] | the measured window of a load run and the clock that runs it |
 //! | [`stats`] | latency histogram, percentiles, medians |
 //! | [`procfs`] | CPU time and RSS of a process from `/proc` |
@@ -25,10 +28,13 @@
 //! appear nowhere else in the workspace.
 #![forbid(unsafe_code)]
 
+pub mod chart;
 pub mod compare;
 pub mod echo;
 pub mod fanout;
+pub mod fanout_compare;
 pub mod idle;
+pub mod peer_chat;
 mod phase;
 pub mod procfs;
 pub mod raw;

@@ -13,7 +13,7 @@ use std::process::ExitCode;
 use std::time::Duration;
 
 use clap::{Args, Parser, Subcommand};
-use ws_bench::{compare, echo, fanout, idle};
+use ws_bench::{chart, compare, echo, fanout, fanout_compare, idle};
 
 #[derive(Parser, Debug)]
 #[command(
@@ -66,6 +66,21 @@ enum Cmd {
     Idle(IdleArgs),
     /// Our server against the peers, interleaved, with a table of medians.
     Compare(CompareArgs),
+    /// Chat fan-out: ours against the peer broadcast servers (or crates/bench/fanout.sh).
+    FanoutCompare(FanoutCompareArgs),
+    /// SVG charts from `fanout-compare --json` (docs/charts/).
+    Chart(ChartArgs),
+}
+
+/// `ws-bench chart`.
+#[derive(Args, Debug)]
+struct ChartArgs {
+    /// The raw results of `ws-bench fanout-compare --json`.
+    #[arg(long)]
+    fanout: PathBuf,
+    /// Where the SVG files go.
+    #[arg(long, default_value = "docs/charts")]
+    out_dir: PathBuf,
 }
 
 /// The measured window of a load run, and whose CPU time to read over it.
@@ -235,12 +250,63 @@ struct CompareArgs {
     strict: bool,
 }
 
+/// `ws-bench fanout-compare`.
+#[derive(Args, Debug)]
+struct FanoutCompareArgs {
+    /// Servers: ours, tokio-tungstenite, fastwebsockets, python-websockets, node-ws, ours-redis.
+    #[arg(
+        long,
+        value_delimiter = ',',
+        default_value = "ours,tokio-tungstenite,fastwebsockets,python-websockets,node-ws,ours-redis"
+    )]
+    servers: Vec<String>,
+    /// Setups: 1000x50, 10000x5, rooms, deflate, redis, small.
+    #[arg(
+        long,
+        value_delimiter = ',',
+        default_value = "1000x50,10000x5,rooms,deflate,redis"
+    )]
+    setups: Vec<String>,
+    /// Rooms of the `rooms` setup (one generator process each).
+    #[arg(long, default_value_t = 50)]
+    rooms: usize,
+    /// Repeats (medians are reported).
+    #[arg(long, default_value_t = 3)]
+    repeats: usize,
+    /// Warm-up seconds after the room is full.
+    #[arg(long, default_value = "1", value_parser = seconds)]
+    warmup: Duration,
+    /// Measured seconds per run.
+    #[arg(long, default_value = "3", value_parser = seconds)]
+    duration: Duration,
+    /// Directory of the Rust binaries (default: this binary's).
+    #[arg(long)]
+    bin_dir: Option<PathBuf>,
+    /// Where crates/bench/fanout.sh installed the Python and Node peers.
+    #[arg(long, default_value = "target/bench-peers")]
+    peer_dir: PathBuf,
+    /// Do not pin with taskset even where it works.
+    #[arg(long)]
+    no_pin: bool,
+    /// Also write the Markdown tables here.
+    #[arg(long)]
+    out: Option<PathBuf>,
+    /// Also write every run as JSON here (the input of `ws-bench chart`).
+    #[arg(long)]
+    json: Option<PathBuf>,
+    /// Exit non-zero if any run fails (CI).
+    #[arg(long)]
+    strict: bool,
+}
+
 fn main() -> ExitCode {
     let result = match Cli::parse().command {
         Cmd::Echo(args) => echo(args),
         Cmd::Fanout(args) => fanout(args),
         Cmd::Idle(args) => idle(&args),
         Cmd::Compare(args) => compare(args),
+        Cmd::FanoutCompare(args) => fanout_compare(args),
+        Cmd::Chart(args) => charts(&args),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,
@@ -315,14 +381,48 @@ fn idle(a: &IdleArgs) -> Outcome {
     Ok(())
 }
 
-fn compare(a: CompareArgs) -> Outcome {
-    let bin_dir = match a.bin_dir {
-        Some(dir) => dir,
-        None => std::env::current_exe()?
+/// `--bin-dir`, or the directory of this binary.
+fn bin_dir(given: Option<PathBuf>) -> std::io::Result<PathBuf> {
+    match given {
+        Some(dir) => Ok(dir),
+        None => Ok(std::env::current_exe()?
             .parent()
             .map(PathBuf::from)
-            .unwrap_or_default(),
+            .unwrap_or_default()),
+    }
+}
+
+fn fanout_compare(a: FanoutCompareArgs) -> Outcome {
+    let options = fanout_compare::Options {
+        servers: a.servers,
+        setups: a.setups,
+        rooms: a.rooms.max(1),
+        repeats: a.repeats.max(1),
+        warmup: a.warmup,
+        duration: a.duration,
+        launch: compare::Launch {
+            bin_dir: bin_dir(a.bin_dir)?,
+            pin: a.no_pin.then_some(false),
+        },
+        peer_dir: a.peer_dir,
+        out: a.out,
+        json: a.json,
+        strict: a.strict,
     };
+    fanout_compare::run(&options)?;
+    Ok(())
+}
+
+fn charts(a: &ChartArgs) -> Outcome {
+    let results: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(&a.fanout)?)?;
+    for file in chart::fanout(&results, &a.out_dir)? {
+        eprintln!("wrote {}", a.out_dir.join(file).display());
+    }
+    Ok(())
+}
+
+fn compare(a: CompareArgs) -> Outcome {
+    let bin_dir = bin_dir(a.bin_dir)?;
     let options = compare::Options {
         servers: a.servers,
         payloads: a.payloads.0,

@@ -107,18 +107,19 @@ pub(super) fn start(spec: &ServerSpec, bin_dir: &Path, pin: bool) -> std::io::Re
 /// Copies the binaries of a run (this one and the servers) into a private
 /// directory, so that a rebuild of the workspace during a long comparison
 /// (a neighbour running `cargo build --release`) cannot pull them away.
-pub(super) struct Snapshot {
-    pub(super) dir: PathBuf,
+pub(crate) struct Snapshot {
+    pub(crate) dir: PathBuf,
 }
 
 impl Snapshot {
-    pub(super) fn take(bin_dir: &Path, specs: &[ServerSpec]) -> std::io::Result<Self> {
+    /// Copies this binary and `binaries` (names in `bin_dir`).
+    pub(crate) fn take(bin_dir: &Path, binaries: &[&str]) -> std::io::Result<Self> {
         let dir = std::env::temp_dir().join(format!("ws-bench-{}", std::process::id()));
         std::fs::create_dir_all(&dir)?;
         std::fs::copy(std::env::current_exe()?, dir.join("ws-bench"))?;
-        for spec in specs {
-            let from = bin_dir.join(spec.binary);
-            std::fs::copy(&from, dir.join(spec.binary))
+        for binary in binaries {
+            let from = bin_dir.join(binary);
+            std::fs::copy(&from, dir.join(binary))
                 .map_err(|e| std::io::Error::new(e.kind(), format!("{}: {e}", from.display())))?;
         }
         Ok(Self { dir })

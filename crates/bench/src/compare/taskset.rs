@@ -5,7 +5,7 @@ use std::path::Path;
 use std::process::{Command, Stdio};
 
 /// `taskset -c CORE` in front of a command, when pinning.
-pub(super) fn command(pin: bool, core: u32, program: &Path) -> Command {
+pub(crate) fn command(pin: bool, core: u32, program: &Path) -> Command {
     if pin {
         let mut c = Command::new("taskset");
         c.arg("-c").arg(core.to_string()).arg(program);
@@ -16,7 +16,7 @@ pub(super) fn command(pin: bool, core: u32, program: &Path) -> Command {
 }
 
 /// Whether pinning is possible: two cores or more, and `taskset` runs.
-pub(super) fn works() -> bool {
+pub(crate) fn works() -> bool {
     let cores = std::thread::available_parallelism().map_or(1, usize::from);
     cores >= 2
         && Command::new("taskset")
