@@ -27,6 +27,7 @@
 //! | `shared` | the state every connection task shares |
 //! | [`metrics`], [`options`], `shutdown`, `tls` | counters, command line, the stop signal, certificates |
 //! | [`startup`] | why the server could not start, and its exit status |
+//! | `uring` | the io_uring transport of `--io-uring` (feature `io-uring`) |
 //!
 //! Every route and status code follows `docs/server-interface.md` §2 and §3.
 #![forbid(unsafe_code)]
@@ -47,8 +48,12 @@ mod shared;
 mod shutdown;
 pub mod startup;
 mod tls;
+#[cfg(feature = "io-uring")]
+mod uring;
 
 pub use metrics::Metrics;
 pub use options::Options;
 pub use server::{SHUTDOWN_GRACE, Server};
 pub use startup::StartError;
+#[cfg(feature = "io-uring")]
+pub use uring::UringServer;
