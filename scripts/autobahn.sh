@@ -3,7 +3,11 @@
 # (crates/tokio/examples/autobahn_client.rs), then compares every case's result with the
 # committed expectations in conformance/expected-{server,client}.json.
 #
-#   scripts/autobahn.sh [server|client|all]      default: all
+#   scripts/autobahn.sh [server|client|all|server-uring]      default: all
+#
+# server-uring: the server role against `ws-server --io-uring` (a build with the io-uring
+# feature), compared with the same expectations as the default transport. It first checks
+# that the kernel gives the server a ring, and skips (exit 0, saying why) when it does not.
 #
 # Environment:
 #   AUTOBAHN_CASES      case patterns (default "*")
@@ -68,12 +72,14 @@ print('autobahn %s: every case matches the expected results' % role)
 PY
 }
 
-run_server() {
-  local port pid out="$out_base/server" rc=0
+run_server() {  # [NAME SERVER_ARGS...]
+  local name=${1:-server} port pid rc=0
+  local out="$out_base/$name"
+  (($#)) && shift
   port=$(free_port)
-  target/release/ws-server --listen "127.0.0.1:$port" --log warn >"$out_base/server.stdout" 2>"$out_base/server.stderr" &
+  target/release/ws-server --listen "127.0.0.1:$port" --log warn "$@" >"$out_base/$name.stdout" 2>"$out_base/$name.stderr" &
   pid=$!
-  for _ in $(seq 100); do grep -q 'listening on' "$out_base/server.stdout" 2>/dev/null && break; sleep 0.1; done
+  for _ in $(seq 100); do grep -q 'listening on' "$out_base/$name.stdout" 2>/dev/null && break; sleep 0.1; done
   AUTOBAHN_OUT="$out" AUTOBAHN_AGENT=ws-server bash "$suite" server "ws://127.0.0.1:$port/echo" "$cases" || rc=$?
   kill "$pid" 2>/dev/null || true
   wait "$pid" 2>/dev/null || true
@@ -93,9 +99,22 @@ run_client() {
 }
 
 mkdir -p "$out_base"
-cargo build --release -p ws-server -p ws-tokio --bins --example autobahn_client
+if [[ $mode == server-uring ]]; then
+  cargo build --release -p ws-server --features io-uring --bin ws-server
+  # A kernel without io_uring (kernel.io_uring_disabled, a seccomp filter) is not a failure
+  # of ours: the server refuses to start with exit status 6 and the reason.
+  # (`timeout` ends the probe server after its first line, or after 2 s.)
+  probe=$(timeout 2 target/release/ws-server --io-uring --listen 127.0.0.1:0 --log error 2>&1 | head -n 1 || true)
+  if [[ $probe != listening* ]]; then
+    echo "autobahn server-uring: skipped, ws-server --io-uring cannot start here: $probe"
+    exit 0
+  fi
+else
+  cargo build --release -p ws-server -p ws-tokio --bins --example autobahn_client
+fi
 status=0
 case "$mode" in
+  server-uring) run_server server-uring --io-uring --threads 1 || status=1 ;;
   server) run_server || status=1 ;;
   client) run_client || status=1 ;;
   all)
@@ -106,6 +125,6 @@ case "$mode" in
     run_client > >(sed -u 's/^/[client] /') 2>&1 || status=1
     wait "$server_pid" || status=1
     ;;
-  *) echo "usage: $0 [server|client|all]" >&2; exit 2 ;;
+  *) echo "usage: $0 [server|client|all|server-uring]" >&2; exit 2 ;;
 esac
 exit "$status"
