@@ -32,7 +32,10 @@ const HEAD_READ: usize = 4096;
 pub(super) async fn serve(stream: TcpStream, peer: SocketAddr, cx: &Context) {
     let config = &cx.config;
     let read = {
-        let read = pin!(timeout(config.handshake_timeout, read_head(&stream, config)));
+        let read = pin!(timeout(
+            config.handshake_timeout,
+            read_head(&stream, config)
+        ));
         // A connection still without a request at shutdown is just dropped.
         match select(read, pin!(cx.shutdown.wait())).await {
             Either::Left((read, _)) => read,
@@ -98,7 +101,13 @@ async fn read_head(
 /// `/echo`: origin (403), the per-address limit (429), the connection limit
 /// (503), then RFC 6455 §4.2.1 (400, 426); accepted, the 101 answer with
 /// permessage-deflate if offered and allowed (RFC 7692 §5), then the echo.
-async fn upgrade(stream: TcpStream, request: &Request, leftover: &[u8], peer: SocketAddr, cx: &Context) {
+async fn upgrade(
+    stream: TcpStream,
+    request: &Request,
+    leftover: &[u8],
+    peer: SocketAddr,
+    cx: &Context,
+) {
     let gate = &cx.gate;
     let config = &cx.config;
     if let Err((status, why)) = gate.admit(request.header("origin"), peer) {

@@ -74,7 +74,10 @@ impl UringServer {
     /// be set up.
     pub fn bind(options: Options) -> Result<Self, StartError> {
         runtime().map_err(|e| {
-            StartError::Runtime(io::Error::new(e.kind(), format!("io_uring unavailable: {e}")))
+            StartError::Runtime(io::Error::new(
+                e.kind(),
+                format!("io_uring unavailable: {e}"),
+            ))
         })?;
         let listener = TcpListener::bind(options.listen).map_err(|source| StartError::Listen {
             addr: options.listen,
@@ -125,7 +128,10 @@ impl UringServer {
         let metrics = Arc::new(Metrics::default());
         let gate = Gate::new(
             self.options.allowed_origins.clone(),
-            (self.options.max_connections, self.options.max_connections_per_ip),
+            (
+                self.options.max_connections,
+                self.options.max_connections_per_ip,
+            ),
             config.clone(),
             Arc::clone(&metrics),
         );
