@@ -3,13 +3,17 @@
 # (crates/tokio/examples/autobahn_client.rs), then compares every case's result with the
 # committed expectations in conformance/expected-{server,client}.json.
 #
-#   scripts/autobahn.sh [server|client|hyper|all]      default: all
+#   scripts/autobahn.sh [server|client|hyper|all|server-uring]      default: all
 #
 # hyper: the hyper example (crates/examples, hyper_server: ws-tokio's `hyper` feature inside a
 # hyper server), its /echo judged against the same expectations as ws-server's. `all` runs the
 # server and client roles (sections 1-13), then the hyper example on sections 1-11 only: 12 and
 # 13 (permessage-deflate, ~10 min on two cores) are the same ws-frame code as ws-server's run,
 # and `scripts/autobahn.sh hyper` runs all of them (docs/conformance.md has that full run).
+#
+# server-uring: the server role against `ws-server --io-uring` (a build with the io-uring
+# feature), compared with the same expectations as the default transport. It first checks
+# that the kernel gives the server a ring, and skips (exit 0, saying why) when it does not.
 #
 # Environment:
 #   AUTOBAHN_CASES      case patterns (default "*")
@@ -74,14 +78,15 @@ print('autobahn %s: every case matches the expected results' % role)
 PY
 }
 
-run_server() {  # [NAME]: ws-server (default) or the hyper example, judged as ws-server's /echo
-  local name=${1:-server} port pid out rc=0
-  out="$out_base/$name"
+run_server() {  # [NAME [SERVER_ARGS...]]: ws-server (default) or the hyper example, judged as ws-server's /echo
+  local name=${1:-server} port pid rc=0
+  local out="$out_base/$name"
+  (($#)) && shift
   port=$(free_port)
   if [[ $name == hyper ]]; then
     target/release/hyper_server "127.0.0.1:$port" >"$out_base/$name.stdout" 2>"$out_base/$name.stderr" &
   else
-    target/release/ws-server --listen "127.0.0.1:$port" --log warn >"$out_base/$name.stdout" 2>"$out_base/$name.stderr" &
+    target/release/ws-server --listen "127.0.0.1:$port" --log warn "$@" >"$out_base/$name.stdout" 2>"$out_base/$name.stderr" &
   fi
   pid=$!
   for _ in $(seq 100); do grep -q 'listening on' "$out_base/$name.stdout" 2>/dev/null && break; sleep 0.1; done
@@ -89,8 +94,8 @@ run_server() {  # [NAME]: ws-server (default) or the hyper example, judged as ws
   kill "$pid" 2>/dev/null || true
   wait "$pid" 2>/dev/null || true
   [[ -f "$out/index.json" ]] || return 1
-  # Judged by ws-server's expectations, which only ws-server's run may rewrite.
-  if [[ $name == hyper ]]; then
+  # Judged by ws-server's expectations, which only ws-server's own run may rewrite.
+  if [[ $name != server ]]; then
     AUTOBAHN_UPDATE=0 compare "$name" "$out" server || rc=1
   else
     compare "$name" "$out" server || rc=1
@@ -109,10 +114,23 @@ run_client() {
 }
 
 mkdir -p "$out_base"
-cargo build --release -p ws-server -p ws-tokio --bins --example autobahn_client
-[[ $mode == hyper || $mode == all ]] && cargo build --release -p ws-examples --bin hyper_server
+if [[ $mode == server-uring ]]; then
+  cargo build --release -p ws-server --features io-uring --bin ws-server
+  # A kernel without io_uring (kernel.io_uring_disabled, a seccomp filter) is not a failure
+  # of ours: the server refuses to start with exit status 6 and the reason.
+  # (`timeout` ends the probe server after its first line, or after 2 s.)
+  probe=$(timeout 2 target/release/ws-server --io-uring --listen 127.0.0.1:0 --log error 2>&1 | head -n 1 || true)
+  if [[ $probe != listening* ]]; then
+    echo "autobahn server-uring: skipped, ws-server --io-uring cannot start here: $probe"
+    exit 0
+  fi
+else
+  cargo build --release -p ws-server -p ws-tokio --bins --example autobahn_client
+  [[ $mode == hyper || $mode == all ]] && cargo build --release -p ws-examples --bin hyper_server
+fi
 status=0
 case "$mode" in
+  server-uring) run_server server-uring --io-uring --threads 1 || status=1 ;;
   server) run_server || status=1 ;;
   client) run_client || status=1 ;;
   hyper) run_server hyper || status=1 ;;
@@ -127,6 +145,6 @@ case "$mode" in
     AUTOBAHN_EXCLUDE="${AUTOBAHN_EXCLUDE:+$AUTOBAHN_EXCLUDE,}12.*,13.*" run_server hyper \
       > >(sed -u 's/^/[hyper] /') 2>&1 || status=1
     ;;
-  *) echo "usage: $0 [server|client|hyper|all]" >&2; exit 2 ;;
+  *) echo "usage: $0 [server|client|hyper|all|server-uring]" >&2; exit 2 ;;
 esac
 exit "$status"

@@ -5,11 +5,15 @@
 #
 #   crates/bench/run.sh                        # the full table (how long: docs/benchmarks.md)
 #   crates/bench/run.sh --payloads 1KiB --conns 10 --repeats 1 --duration 1 --idle-conns 100
+#   crates/bench/run.sh --servers ours-uring,tokio-tungstenite,fastwebsockets,tokio-websockets
 #
 # Every argument goes to `ws-bench compare` (see `ws-bench compare --help`).
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 # 10 000 idle connections need as many descriptors on each side.
 ulimit -n "$(ulimit -Hn)" 2>/dev/null || true
-cargo build --release --quiet -p ws-server -p ws-bench --bins
+# On Linux ws-server is built with its io_uring transport, for `--servers ours-uring,...`.
+features=()
+[[ $(uname -s) == Linux ]] && features=(--features ws-server/io-uring)
+cargo build --release --quiet -p ws-server -p ws-bench --bins "${features[@]}"
 exec "${CARGO_TARGET_DIR:-target}/release/ws-bench" compare "$@"

@@ -208,7 +208,9 @@ struct IdleArgs {
 /// `ws-bench compare`.
 #[derive(Args, Debug)]
 struct CompareArgs {
-    /// Servers to run: ours, tokio-tungstenite, fastwebsockets, tokio-websockets.
+    /// Servers to run: ours, tokio-tungstenite, fastwebsockets, tokio-websockets;
+    /// `ours-uring` (ws-server --io-uring) in place of `ours` compares the
+    /// io_uring transport with the same peers.
     #[arg(
         long,
         value_delimiter = ',',

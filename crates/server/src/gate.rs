@@ -195,6 +195,16 @@ impl Gate {
             .fetch_add(1, Ordering::Relaxed);
     }
 
+    /// An admitted HTTP/1.1 WebSocket is open (the io_uring transport,
+    /// which answers the handshake itself).
+    #[cfg(feature = "io-uring")]
+    pub(crate) fn upgraded(&self) {
+        self.metrics.upgrades.fetch_add(1, Ordering::Relaxed);
+        self.metrics
+            .open_connections
+            .fetch_add(1, Ordering::Relaxed);
+    }
+
     /// An admitted WebSocket did not open (bad handshake, peer gone).
     pub(crate) fn failed(&self, peer: SocketAddr) {
         self.open.fetch_sub(1, Ordering::AcqRel);

@@ -28,6 +28,7 @@
 //! | [`metrics`], [`options`], `shutdown`, `tls` | counters, command line, the stop signal, certificates |
 //! | [`startup`] | why the server could not start, and its exit status |
 //! | [`untrusted`] | the token and API-body parsers, public for the fuzz targets |
+//! | `uring` | the io_uring transport of `--io-uring` (feature `io-uring`) |
 //!
 //! Every route and status code follows `docs/server-interface.md` §2 and §3.
 #![forbid(unsafe_code)]
@@ -49,8 +50,12 @@ mod shutdown;
 pub mod startup;
 mod tls;
 pub mod untrusted;
+#[cfg(feature = "io-uring")]
+mod uring;
 
 pub use metrics::Metrics;
 pub use options::Options;
 pub use server::{SHUTDOWN_GRACE, Server};
 pub use startup::StartError;
+#[cfg(feature = "io-uring")]
+pub use uring::UringServer;

@@ -15,6 +15,9 @@ use ws_server::{Options, Server, StartError};
 fn main() -> ExitCode {
     let options = Options::parse();
     init_logging(&options);
+    if options.io_uring {
+        return io_uring(options);
+    }
     let runtime = match options.threads {
         Some(1) => tokio::runtime::Builder::new_current_thread()
             .enable_all()
@@ -51,6 +54,48 @@ fn main() -> ExitCode {
             }
         }
     })
+}
+
+/// `--io-uring`: the rings run on threads of their own; this thread's
+/// current-thread tokio runtime only waits for the signals.
+#[cfg(feature = "io-uring")]
+fn io_uring(options: Options) -> ExitCode {
+    let server = match ws_server::UringServer::bind(options) {
+        Ok(server) => server,
+        Err(e) => return failed_to_start(&e),
+    };
+    let runtime = match tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+    {
+        Ok(runtime) => runtime,
+        Err(e) => return failed_to_start(&StartError::Runtime(e)),
+    };
+    match server.url() {
+        Ok(url) => println!("listening on {url}"),
+        Err(e) => {
+            eprintln!("ws-server: cannot read the bound address: {e}");
+            return ExitCode::FAILURE;
+        }
+    }
+    match runtime.block_on(server.run(shutdown_signal())) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("ws-server: stopped serving: {e}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+/// `--io-uring` in a build without the transport: says so, exit status 6
+/// (the runtime cannot start).
+#[cfg(not(feature = "io-uring"))]
+fn io_uring(_: Options) -> ExitCode {
+    failed_to_start(&StartError::Runtime(std::io::Error::new(
+        std::io::ErrorKind::Unsupported,
+        "--io-uring: this ws-server was built without the `io-uring` feature \
+         (cargo build -p ws-server --features io-uring)",
+    )))
 }
 
 /// Logs to stderr, as `--log-format` says. Colour codes only when stderr

@@ -93,6 +93,12 @@ pub struct Options {
     /// HTTP 429 (0: no limit; behind a proxy every client has its address).
     #[arg(long, default_value_t = 0, value_name = "N")]
     pub max_connections_per_ip: usize,
+    /// Serve over io_uring instead of epoll (Linux; a build with the
+    /// `io-uring` feature): `/echo` and the plain HTTP routes, one ring
+    /// per --threads. The chat, TLS and the HTTP API stay on the default
+    /// transport, so their options are refused with this one.
+    #[arg(long, conflicts_with_all = ["tls_cert", "redis", "auth_secret", "auth_public_key", "api_keys"])]
+    pub io_uring: bool,
     /// Tracing filter (RUST_LOG is honoured too).
     #[arg(long, default_value = "info", value_name = "LEVEL")]
     pub log: String,
@@ -137,7 +143,8 @@ Exit status:
      key does not belong to the certificate
   5  --redis: not a Redis URL (an unreachable Redis is not an error: the node
      starts degraded, warns, and retries)
-  6  the runtime cannot start (--threads)";
+  6  the runtime cannot start (--threads; with --io-uring: io_uring is
+     unavailable, or this build has no `io-uring` feature)";
 
 impl Options {
     /// The WebSocket configuration these options describe.

@@ -85,8 +85,10 @@ impl Config {
     /// The part of the configuration the sans-IO core enforces: its limits
     /// and every protocol deadline (the keepalive, idle and closing timers
     /// run in `ws_frame::Connection`; only the opening handshake's timeout
-    /// stays here, as the core starts after it).
-    pub(crate) fn frame_config(&self) -> ws_frame::Config {
+    /// stays here, as the core starts after it). Public for IO layers
+    /// outside this crate that drive `ws_frame::Connection` themselves
+    /// (ws-server's io_uring transport), so the mapping exists once.
+    pub fn frame_config(&self) -> ws_frame::Config {
         let mut config = ws_frame::Config::default();
         config.max_frame_size = self.max_frame_size;
         config.max_message_size = self.max_message_size;

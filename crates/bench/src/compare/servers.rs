@@ -19,12 +19,27 @@ pub struct ServerSpec {
     pub args: &'static [&'static str],
 }
 
-/// Our server and the three peers, ours first.
-pub const SERVERS: [ServerSpec; 4] = [
+/// Our server and the three peers, ours first. `ours-uring` is our server
+/// on its io_uring transport (`--io-uring`): select it instead of `ours`
+/// (the first server selected is the one the ratio columns are about).
+pub const SERVERS: [ServerSpec; 5] = [
     ServerSpec {
         name: "ours",
         binary: "ws-server",
         args: &[
+            "--threads",
+            "1",
+            "--log",
+            "warn",
+            "--max-connections",
+            "30000",
+        ],
+    },
+    ServerSpec {
+        name: "ours-uring",
+        binary: "ws-server",
+        args: &[
+            "--io-uring",
             "--threads",
             "1",
             "--log",

@@ -16,6 +16,18 @@ use std::net::{SocketAddr, TcpStream};
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
+/// The options that select the transport: `WS_SERVER_TRANSPORT=io-uring`
+/// runs the same tests against `ws-server --io-uring` (a build with the
+/// `io-uring` feature; `.ci/run` does it for `--test contract`, whose
+/// routes that transport serves). Unset or `tokio`: the default transport.
+fn transport_args() -> &'static [&'static str] {
+    match std::env::var("WS_SERVER_TRANSPORT").as_deref() {
+        Ok("io-uring") => &["--io-uring"],
+        Ok("tokio") | Err(_) => &[],
+        Ok(other) => panic!("WS_SERVER_TRANSPORT={other:?}: expected io-uring or tokio"),
+    }
+}
+
 /// A running `ws-server`, killed on drop.
 pub struct Server {
     pub child: Child,
@@ -32,6 +44,7 @@ impl Server {
             .unwrap_or_else(|_| env!("CARGO_BIN_EXE_ws-server").to_owned());
         let mut child = Command::new(bin)
             .args(["--listen", "127.0.0.1:0", "--log", "warn"])
+            .args(transport_args())
             .args(args)
             .stdout(Stdio::piped())
             .stderr(Stdio::null())
