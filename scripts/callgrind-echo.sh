@@ -10,13 +10,13 @@
 #
 # SERVER: ours (ws-server --threads 1, /echo), fastwebsockets,
 # tokio_websockets or tungstenite (the peers in crates/bench/src/bin). The
-# binaries are the release builds in target/release. Keeps the callgrind
+# binaries are the release builds in target/release (or $BIN). Keeps the callgrind
 # files in target/callgrind/ for callgrind_annotate.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 server=$1 size=$2 conns=$3 n=$4
-bin=${CARGO_TARGET_DIR:-target}/release
-out=${CARGO_TARGET_DIR:-target}/callgrind
+bin=${BIN:-${CARGO_TARGET_DIR:-target}/release}
+out=${OUT:-${CARGO_TARGET_DIR:-target}/callgrind}
 mkdir -p "$out"
 
 run() { # messages-per-connection → total instructions
@@ -37,7 +37,8 @@ run() { # messages-per-connection → total instructions
     [ -n "$port" ] || { cat "$log" >&2; kill "$pid"; exit 1; }
     python3 scripts/echo_count.py "ws://127.0.0.1:$port/echo" --conns "$conns" \
         --messages "$messages" --size "$size" 2>/dev/null
-    kill -INT "$pid"
+    # ws-server shuts down gracefully on SIGINT; the peers end on SIGTERM.
+    if [ "$server" = ours ]; then kill -INT "$pid"; else kill -TERM "$pid"; fi
     wait "$pid" || true
     rm -f "$log"
     grep -m1 '^summary:' "$file" | awk '{print $2}'
