@@ -55,6 +55,20 @@ pub(crate) fn ended_by(received: &Option<Result<Message, ws_tokio::Error>>) -> O
     }
 }
 
+/// [`ended_by`] for what `recv_borrowed` returns.
+pub(crate) fn ended_by_ref(
+    received: &Option<Result<ws_tokio::MessageRef<'_>, ws_tokio::Error>>,
+) -> Option<CloseCode> {
+    match received {
+        Some(Ok(ws_tokio::MessageRef::Close(frame))) => {
+            Some(frame.map_or(CloseCode::NO_STATUS, |f| f.code))
+        }
+        Some(Ok(_)) => None,
+        Some(Err(e)) => Some(e.close_code().unwrap_or(CloseCode::ABNORMAL)),
+        None => Some(CloseCode::ABNORMAL),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use ws_tokio::CloseFrame;

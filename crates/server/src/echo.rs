@@ -2,7 +2,7 @@
 //! came, until the peer closes or the server shuts down.
 
 use tokio::io::{AsyncRead, AsyncWrite};
-use ws_tokio::{CloseCode, Message, WebSocket};
+use ws_tokio::{CloseCode, MessageRef, WebSocket};
 
 use crate::close::{self, SHUTTING_DOWN};
 use crate::metrics::Metrics;
@@ -34,20 +34,23 @@ where
                 let _ = ws.close(SHUTTING_DOWN.code, SHUTTING_DOWN.reason).await;
                 return SHUTTING_DOWN.code;
             }
-            message = ws.recv() => message,
+            // Borrowed: the message stays in the connection's receive
+            // buffer and `send_back` frames it from there (no allocation
+            // per message, docs/benchmarks.md).
+            message = ws.recv_borrowed() => message,
         };
         match message {
-            Some(Ok(message @ (Message::Text(_) | Message::Binary(_)))) => {
+            Some(Ok(message @ (MessageRef::Text(_) | MessageRef::Binary(_)))) => {
                 let len = message.len();
                 metrics.message_in(len);
-                if ws.send(message).await.is_err() {
+                if ws.send_back().await.is_err() {
                     return CloseCode::ABNORMAL;
                 }
                 metrics.message_out(len);
             }
             // Pings and Pongs: answered by the core; the rest ends it.
             other => {
-                if let Some(code) = close::ended_by(&other) {
+                if let Some(code) = close::ended_by_ref(&other) {
                     return code;
                 }
             }

@@ -93,7 +93,7 @@ pub use hyper_upgrade::{HyperUpgrade, HyperWebSocket, Rejection, Upgrading, is_u
 pub use message::Message;
 pub use server::{Accept, Reject, accept, accept_with_config, read_request, upgrade};
 pub use stream::MaybeTlsStream;
-pub use websocket::{WebSocket, WebSocketReader, WebSocketWriter};
+pub use websocket::{MessageRef, WebSocket, WebSocketReader, WebSocketWriter};
 pub use ws_frame::{CloseCode, CloseFrame, Role, State, Utf8Bytes};
 pub use ws_handshake;
 pub use {bytes, ws_frame};

@@ -9,6 +9,7 @@
 //! | `config.rs` | §10.4 | [`Config`]: limits and behaviour |
 //! | `event.rs` | §5.4–§5.6, §7 | [`Event`], [`Fragment`], [`State`] |
 //! | `receive.rs` | §5.2, §5.3, §7.1.7 | the receive buffer, frame decoding, failing |
+//! | `borrowed.rs` | §5.4, §8.1 | [`Borrowed`]: messages lent from the receive buffer |
 //! | `control.rs` | §5.5 | Ping, Pong and the peer's Close |
 //! | `assemble.rs` | §5.4, §8.1 | fragments into messages |
 //! | `send.rs` | §5.2–§5.5 | the `send_*` commands, framing, the transmit queue |
@@ -16,6 +17,7 @@
 //! | `transport.rs` | §7.1.1, §7.1.7 | [`Transport`]: who closes TCP first, when to drop it |
 
 mod assemble;
+mod borrowed;
 mod config;
 mod control;
 mod event;
@@ -29,6 +31,7 @@ use std::time::Instant;
 
 use bytes::BytesMut;
 
+pub use borrowed::Borrowed;
 pub use config::Config;
 pub use event::{Event, Fragment, State};
 pub use send::SharedSend;
@@ -70,7 +73,9 @@ type MaskSource = Box<dyn FnMut() -> [u8; 4] + Send>;
 /// 1. Feed every byte read from the transport to [`Connection::receive`] (or
 ///    append it to [`Connection::read_buf`]), and the end of the stream to
 ///    [`Connection::receive_eof`].
-/// 2. Call [`Connection::poll_event`] until it returns `Ok(None)`. Frames are
+/// 2. Call [`Connection::poll_event`] (or [`Connection::poll_borrowed`],
+///    which lends single-frame messages out of the receive buffer) until it
+///    returns `Ok(None)`. Frames are
 ///    decoded lazily here; an `Err` is a protocol violation whose Close frame
 ///    has already been queued, after which the connection is closed.
 /// 3. Call the `send_*` commands whenever the application wants.
@@ -104,6 +109,9 @@ pub struct Connection {
     state: State,
     read: ReadState,
     inbuf: BytesMut,
+    /// A message at the front of `inbuf` handed out by `poll_borrowed`,
+    /// released on the next call.
+    lent: Option<borrowed::Lent>,
     eof: bool,
     /// Reading has stopped: the peer's Close arrived, or the connection failed.
     read_done: bool,
@@ -145,6 +153,7 @@ impl Connection {
             state: State::Open,
             read: ReadState::Header,
             inbuf: BytesMut::new(),
+            lent: None,
             eof: false,
             read_done: false,
             incoming: None,

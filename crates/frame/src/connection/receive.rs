@@ -3,6 +3,7 @@
 
 use bytes::{Buf, BytesMut};
 
+use super::borrowed::{Decoded, Lent};
 use super::{Connection, Event, Incoming, State};
 use crate::close::CloseFrame;
 use crate::error::Error;
@@ -26,10 +27,8 @@ pub(super) enum ReadState {
     },
 }
 
-/// The most receive-buffer room reserved ahead of the bytes that have
-/// arrived. The buffer still grows geometrically for a large frame, but
-/// memory is only committed as the peer actually sends.
-const RESERVE_AHEAD: usize = 64 * 1024;
+/// The largest read the decoder asks for at once (see `read_hint`).
+const READ_HINT_MAX: usize = 64 * 1024;
 
 impl Connection {
     /// Hands bytes received from the peer to the connection. They are decoded
@@ -55,11 +54,13 @@ impl Connection {
 
     /// How many bytes the decoder wants beyond what is buffered to make
     /// progress (at least 1, at most 64 KiB), a hint for sizing the next read.
+    /// (The receive buffer already has room for the whole payload of the
+    /// frame being read; see `decode`.)
     pub fn read_hint(&self) -> usize {
         match self.read {
             ReadState::Header => 1,
             ReadState::Payload { len, .. } => {
-                len.saturating_sub(self.inbuf.len()).clamp(1, RESERVE_AHEAD)
+                len.saturating_sub(self.inbuf.len()).clamp(1, READ_HINT_MAX)
             }
         }
     }
@@ -83,15 +84,27 @@ impl Connection {
     /// once; afterwards this returns `Ok(None)`.
     // ANCHOR: poll_event
     pub fn poll_event(&mut self) -> Result<Option<Event>, Error> {
+        match self.poll_decoded(false)? {
+            None => Ok(None),
+            Some(Decoded::Event(event)) => Ok(Some(event)),
+            // Not produced without `lend`; were it, the owned form is exact.
+            Some(Decoded::Lent(kind)) => Ok(Some(self.take_lent(kind))),
+        }
+    }
+
+    /// [`Connection::poll_event`] and [`Connection::poll_borrowed`]: with
+    /// `lend`, a single-frame plain message stays in the receive buffer.
+    pub(super) fn poll_decoded(&mut self, lend: bool) -> Result<Option<Decoded>, Error> {
         // No clock read per frame: the timers only learn *that* bytes
         // arrived, and take the time at the next `handle_timeout`.
         self.timers.note_buffer(self.inbuf.len());
-        let event = self.next_event();
+        self.release_lent();
+        let event = self.next_event(lend);
         self.timers.set_seen(self.inbuf.len());
         event
     }
 
-    fn next_event(&mut self) -> Result<Option<Event>, Error> {
+    fn next_event(&mut self, lend: bool) -> Result<Option<Decoded>, Error> {
         if self.read_done {
             return Ok(None);
         }
@@ -100,7 +113,7 @@ impl Connection {
             // before it reads.
             return Ok(None);
         }
-        match self.decode() {
+        match self.decode(lend) {
             Ok(Some(event)) => Ok(Some(event)),
             Ok(None) if self.eof => {
                 // The stream ended without (the rest of) a Close frame.
@@ -138,11 +151,12 @@ impl Connection {
     pub(super) fn stop_reading(&mut self) {
         self.read_done = true;
         self.inbuf = BytesMut::new();
+        self.lent = None;
         self.incoming = None;
     }
 
     // ANCHOR: decode
-    fn decode(&mut self) -> Result<Option<Event>, Error> {
+    fn decode(&mut self, lend: bool) -> Result<Option<Decoded>, Error> {
         loop {
             match self.read {
                 ReadState::Header => {
@@ -151,17 +165,20 @@ impl Connection {
                     };
                     let len = self.check_header(&header)?;
                     self.inbuf.advance(header_len);
-                    // Make room for the payload as it arrives, at most
-                    // `RESERVE_AHEAD` at a time: a 14-byte header announcing
-                    // 16 MiB must not make us allocate 16 MiB up front.
-                    // Plus room for the next frame's header: a read that
-                    // fills the buffer exactly cannot tell the IO layer that
-                    // the socket is drained (tokio then keeps it marked
-                    // readable, and the next read is a wasted syscall).
+                    // Make room for the whole payload at once, so that the IO
+                    // layer reads it in as few system calls as the socket
+                    // buffer allows and it is never moved while it grows.
+                    // `len` was checked against `max_frame_size` above, so a
+                    // peer cannot make us reserve more than the limits
+                    // allow; and reserved memory is only committed as the
+                    // peer's bytes are written into it. Plus room for the
+                    // next frame's header: a read that fills the buffer
+                    // exactly cannot tell the IO layer that the socket is
+                    // drained (tokio then keeps it marked readable, and the
+                    // next read is a wasted syscall).
                     let missing = len.saturating_sub(self.inbuf.len());
                     if missing > 0 {
-                        self.inbuf
-                            .reserve(missing.min(RESERVE_AHEAD) + Header::MAX_LEN);
+                        self.inbuf.reserve(missing + Header::MAX_LEN);
                     }
                     self.read = ReadState::Payload {
                         header,
@@ -182,6 +199,12 @@ impl Connection {
                     if self.inbuf.len() < len {
                         return Ok(None);
                     }
+                    if lend && let Some(kind) = self.lendable(&header)? {
+                        // Left in the buffer, handed out borrowed.
+                        self.read = ReadState::Header;
+                        self.lent = Some(Lent { kind, len });
+                        return Ok(Some(Decoded::Lent(kind)));
+                    }
                     let payload = if self.inbuf.len() == len {
                         // The buffer holds exactly this payload (a message
                         // read in one go): hand the buffer itself out.
@@ -197,7 +220,7 @@ impl Connection {
                         self.inbuf = BytesMut::new();
                     }
                     if let Some(event) = self.on_frame(header, payload)? {
-                        return Ok(Some(event));
+                        return Ok(Some(Decoded::Event(event)));
                     }
                     if self.read_done {
                         return Ok(None);

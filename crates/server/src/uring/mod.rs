@@ -132,7 +132,6 @@ impl UringServer {
                 self.options.max_connections,
                 self.options.max_connections_per_ip,
             ),
-            config.clone(),
             Arc::clone(&metrics),
         );
         let cx = Arc::new(Context {

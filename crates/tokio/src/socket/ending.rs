@@ -22,7 +22,7 @@ impl<S> Inner<S> {
         self.phase = Phase::Ending;
         self.last_item = Some(item);
         self.timer_at = None;
-        self.wakers.wake_writer();
+        self.wake_writer();
     }
 
     /// Gives back the buffers of a finished connection.
@@ -31,7 +31,7 @@ impl<S> Inner<S> {
         self.timer = None;
         self.timer_at = None;
         self.timer_waker = None;
-        self.wakers.wake_writer();
+        self.wake_writer();
     }
 
     /// A client whose closing handshake is complete and whose Close reply
@@ -125,7 +125,7 @@ impl<S: AsyncRead + AsyncWrite + Unpin> Inner<S> {
     /// Waits (as the writer) until the reader has finished the closing
     /// handshake; `Ok` if the peer's Close arrived.
     pub(crate) fn poll_close_seen(&mut self, cx: &mut Context<'_>) -> Poll<Result<(), Error>> {
-        self.wakers.register_writer(cx.waker());
+        self.register_writer(cx.waker());
         if !self.read_finished() {
             return Poll::Pending;
         }
@@ -138,7 +138,7 @@ impl<S: AsyncRead + AsyncWrite + Unpin> Inner<S> {
 
     /// Shuts the transport down at once (a closing handshake that stalled).
     pub(crate) fn poll_abort(&mut self, cx: &mut Context<'_>) -> Poll<()> {
-        self.wakers.register_writer(cx.waker());
-        self.with_io(Self::poll_shutdown)
+        self.register_writer(cx.waker());
+        self.with_io(cx, |this, _, io| this.poll_shutdown(io))
     }
 }

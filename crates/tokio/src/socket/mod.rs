@@ -4,6 +4,11 @@
 //! in any future: that is what makes `recv` cancel-safe and lets two tasks
 //! share one socket.
 //!
+//! An unsplit [`WebSocket`](crate::WebSocket) owns this struct outright
+//! and polls the transport with its own task's waker; only
+//! [`WebSocket::split`](crate::WebSocket::split) puts it behind a mutex and
+//! installs the [`TaskWakers`] that wake both halves (see [`Split`]).
+//!
 //! This is a pump. The protocol's rules, deadlines included, are the
 //! core's: keepalive, idle timeout, closing deadline and who closes TCP
 //! first (RFC 6455 §7.1.1) are decided by [`Connection::handle_timeout`] and
@@ -35,10 +40,12 @@
 //! | `read.rs` | reading into the connection, draining |
 //! | `write.rs` | the write queue, the writer's `poll_*` methods |
 //! | `ending.rs` | the end of a connection, as the core directs it |
+//! | `split.rs` | what a split socket adds: the wakers of both halves |
 //! | `timer.rs` | the one `Sleep`, armed for the core's next deadline |
 
 mod ending;
 mod read;
+mod split;
 mod timer;
 mod write;
 
@@ -46,17 +53,24 @@ mod write;
 mod tests;
 
 use std::pin::Pin;
-use std::sync::Arc;
 use std::task::{Context, Poll, Waker, ready};
 use std::time::Duration;
 
 use bytes::BytesMut;
 use tokio::io::{AsyncRead, AsyncWrite};
 use tokio::time::{Instant, Sleep};
-use ws_frame::{Connection, Event, Role, State};
+use ws_frame::{Borrowed, Connection, Event, Role, State};
 
-use crate::waker::TaskWakers;
 use crate::{Config, Error, Message};
+use split::Split;
+
+/// What one receive hands out: an owned message, or (for
+/// [`Inner::poll_recv_lend`]) a message left in the connection's receive
+/// buffer, to be looked at with [`Connection::lent`].
+pub(crate) enum Item {
+    Message(Message),
+    Lent,
+}
 
 /// Where the connection is in its life.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -71,14 +85,14 @@ enum Phase {
     Done,
 }
 
-/// The state shared by [`WebSocket`](crate::WebSocket) and its halves.
+/// The state of a [`WebSocket`](crate::WebSocket) (owned by it) or of its
+/// halves (shared behind a mutex).
 pub(crate) struct Inner<S> {
     stream: S,
     conn: Connection,
     config: Config,
-    wakers: Arc<TaskWakers>,
-    /// Wakes both tasks; the transport is only ever polled with this.
-    io_waker: Waker,
+    /// `Some` once split: one task per half, each to be woken.
+    split: Option<Split>,
     phase: Phase,
     /// The last item of an ending connection: the peer's Close, or the
     /// error that ended it.
@@ -121,14 +135,11 @@ impl<S> Inner<S> {
             // Bytes read past the HTTP head are the first frames (§4.2.2, §4.1).
             *conn.read_buf() = leftover;
         }
-        let wakers = Arc::new(TaskWakers::default());
-        let io_waker = Waker::from(Arc::clone(&wakers));
         Self {
             stream,
             conn,
             config,
-            wakers,
-            io_waker,
+            split: None,
             phase: Phase::Open,
             last_item: None,
             timer: None,
@@ -162,24 +173,6 @@ impl<S> Inner<S> {
     pub(crate) fn read_finished(&self) -> bool {
         self.phase != Phase::Open
     }
-
-    pub(crate) const fn wakers(&self) -> &Arc<TaskWakers> {
-        &self.wakers
-    }
-
-    /// Runs `f` with the context the transport is polled with, whose waker
-    /// wakes both tasks (see the `waker` module). The waker is moved out
-    /// and back instead of cloned: two atomic operations less per call.
-    fn with_io<R>(&mut self, f: impl FnOnce(&mut Self, &mut Context<'_>) -> R) -> R {
-        let mut waker = std::mem::replace(&mut self.io_waker, Waker::noop().clone());
-        if waker.will_wake(Waker::noop()) {
-            // A panic inside `f` left the placeholder behind.
-            waker = Waker::from(Arc::clone(&self.wakers));
-        }
-        let result = f(self, &mut Context::from_waker(&waker));
-        self.io_waker = waker;
-        result
-    }
 }
 
 impl<S: AsyncRead + AsyncWrite + Unpin> Inner<S> {
@@ -188,22 +181,56 @@ impl<S: AsyncRead + AsyncWrite + Unpin> Inner<S> {
         &mut self,
         cx: &mut Context<'_>,
     ) -> Poll<Option<Result<Message, Error>>> {
-        self.wakers.register_reader(cx.waker());
-        self.with_io(|this, io| this.poll_recv_io(cx, io))
+        self.register_reader(cx.waker());
+        let item = ready!(self.with_io(cx, |this, cx, io| this.poll_recv_io(cx, io, false)));
+        Poll::Ready(item.map(|item| item.map(|item| self.owned(item))))
     }
 
-    /// [`Inner::poll_recv`], with `io` the context to poll the transport with.
+    /// Like [`Inner::poll_recv`], but a message that arrived in one plain
+    /// frame stays in the receive buffer ([`Item::Lent`]) until the next call.
+    pub(crate) fn poll_recv_lend(
+        &mut self,
+        cx: &mut Context<'_>,
+    ) -> Poll<Option<Result<Item, Error>>> {
+        self.register_reader(cx.waker());
+        self.with_io(cx, |this, cx, io| this.poll_recv_io(cx, io, true))
+    }
+
+    /// An item as an owned message (a lent one is copied out; `poll_recv`
+    /// never asks for one).
+    fn owned(&self, item: Item) -> Message {
+        match item {
+            Item::Message(message) => message,
+            Item::Lent => match self.conn.lent() {
+                Some((ws_frame::MessageKind::Text, bytes)) => {
+                    let bytes = bytes::Bytes::copy_from_slice(bytes);
+                    match ws_frame::Utf8Bytes::try_from_bytes(bytes.clone()) {
+                        Ok(text) => Message::Text(text),
+                        Err(_) => Message::Binary(bytes),
+                    }
+                }
+                Some((ws_frame::MessageKind::Binary, bytes)) => {
+                    Message::Binary(bytes::Bytes::copy_from_slice(bytes))
+                }
+                None => Message::Binary(bytes::Bytes::new()),
+            },
+        }
+    }
+
+    /// [`Inner::poll_recv`], with `io` the context to poll the transport
+    /// with; `lend`: leave single-frame messages in the receive buffer.
     fn poll_recv_io(
         &mut self,
         cx: &mut Context<'_>,
         io: &mut Context<'_>,
-    ) -> Poll<Option<Result<Message, Error>>> {
+        lend: bool,
+    ) -> Poll<Option<Result<Item, Error>>> {
         loop {
             match self.phase {
                 Phase::Done => return Poll::Ready(None),
                 Phase::Ending => {
                     if let Some(item) = ready!(self.poll_end(cx, io)) {
-                        return Poll::Ready(Some(item));
+                        return Poll::Ready(Some(item.map(Item::Message)));
                     }
                     continue;
                 }
@@ -239,6 +266,16 @@ impl<S: AsyncRead + AsyncWrite + Unpin> Inner<S> {
             let queued_before = self.conn.transmit_len();
             let event = if blocked {
                 Ok(None)
+            } else if lend {
+                match self.conn.poll_borrowed() {
+                    Ok(Some(Borrowed::Event(event))) => Ok(Some(event)),
+                    // Left in the buffer: looked at through `Connection::lent`.
+                    Ok(Some(Borrowed::Text(_) | Borrowed::Binary(_))) => {
+                        return Poll::Ready(Some(Ok(Item::Lent)));
+                    }
+                    Ok(None) => Ok(None),
+                    Err(e) => Err(e),
+                }
             } else {
                 self.conn.poll_event()
             };
@@ -275,7 +312,7 @@ impl<S: AsyncRead + AsyncWrite + Unpin> Inner<S> {
                         // Send the automatic Pong now, not on the next call.
                         let _ = self.poll_write_queue(io, 0);
                     }
-                    return Poll::Ready(Some(Ok(message)));
+                    return Poll::Ready(Some(Ok(Item::Message(message))));
                 }
                 Ok(None) => {}
                 Err(ws_frame::Error::UnexpectedEof) => {

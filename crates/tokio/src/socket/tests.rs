@@ -36,10 +36,14 @@ async fn idle_connection_holds_no_read_buffer() {
     }
 }
 
+/// The halves are shared between tasks; the unsplit socket owns its
+/// driver without a lock, so it moves between threads (`Send`) but is not
+/// `Sync` (a `&WebSocket` is not shared across threads).
 #[test]
-fn sockets_are_send_and_sync() {
+fn sockets_are_send_and_halves_sync() {
     fn check<T: Send + Sync>() {}
-    check::<crate::WebSocket<tokio::net::TcpStream>>();
+    fn check_send<T: Send>() {}
+    check_send::<crate::WebSocket<tokio::net::TcpStream>>();
     check::<crate::WebSocketReader<crate::MaybeTlsStream>>();
     check::<crate::WebSocketWriter<crate::MaybeTlsStream>>();
     check::<Error>();

@@ -76,7 +76,7 @@ impl<S: AsyncRead + AsyncWrite + Unpin> Inner<S> {
         let queued = self.conn.transmit_len();
         self.conn.advance_transmit(queued);
         self.reader_debt = 0;
-        self.wakers.wake_reader();
+        self.wake_reader();
         Error::Io(e)
     }
 
@@ -102,7 +102,7 @@ impl<S: AsyncRead + AsyncWrite + Unpin> Inner<S> {
                 }
                 // The reader starts the core's closing clock and waits for
                 // the answer.
-                self.wakers.wake_reader();
+                self.wake_reader();
             }
         }
         Ok(())
@@ -122,15 +122,25 @@ impl<S: AsyncRead + AsyncWrite + Unpin> Inner<S> {
         Ok(self.conn.send_shared(kind, data, deflated)?)
     }
 
+    /// Queues the message lent by the last [`Inner::poll_recv_lend`] back
+    /// to the peer, unchanged (see `Connection::send_lent`); `false` if
+    /// none was lent.
+    pub(crate) fn queue_lent(&mut self) -> Result<bool, Error> {
+        if self.send_closed() {
+            return Err(Error::Closed);
+        }
+        Ok(self.conn.send_lent()?)
+    }
+
     // ANCHOR: send_ready
     /// Writes queued bytes; ready once at most the high-water mark remains
     /// (waiting only while more is queued).
     pub(crate) fn poll_send_ready(&mut self, cx: &mut Context<'_>) -> Poll<Result<(), Error>> {
-        self.wakers.register_writer(cx.waker());
+        self.register_writer(cx.waker());
         if self.send_closed() {
             return Poll::Ready(Err(Error::Closed));
         }
-        match self.with_io(|this, io| this.poll_write_queue(io, 0)) {
+        match self.with_io(cx, |this, _, io| this.poll_write_queue(io, 0)) {
             Poll::Ready(result) => Poll::Ready(result),
             Poll::Pending if self.conn.transmit_len() <= self.config.write_buffer_high_water => {
                 Poll::Ready(Ok(()))
@@ -142,7 +152,7 @@ impl<S: AsyncRead + AsyncWrite + Unpin> Inner<S> {
 
     /// Writes out everything queued and flushes the transport.
     pub(crate) fn poll_flush(&mut self, cx: &mut Context<'_>) -> Poll<Result<(), Error>> {
-        self.wakers.register_writer(cx.waker());
+        self.register_writer(cx.waker());
         if self.conn.transmit_len() == 0 && self.send_closed() {
             return Poll::Ready(if self.write_failed {
                 Err(Error::Closed)
@@ -150,6 +160,6 @@ impl<S: AsyncRead + AsyncWrite + Unpin> Inner<S> {
                 Ok(())
             });
         }
-        self.with_io(|this, io| this.poll_write_queue(io, 0))
+        self.with_io(cx, |this, _, io| this.poll_write_queue(io, 0))
     }
 }

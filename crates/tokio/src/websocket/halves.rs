@@ -4,7 +4,7 @@
 
 use std::fmt;
 use std::future::poll_fn;
-use std::sync::Arc;
+use std::sync::{Arc, MutexGuard, PoisonError};
 use std::task::Poll;
 use std::time::Duration;
 
@@ -16,6 +16,7 @@ use ws_frame::{CloseCode, MessageKind, SharedSend};
 use super::{Shared, WebSocket, impl_sink, impl_stream, send};
 #[cfg(doc)]
 use crate::Config;
+use crate::socket::Inner;
 use crate::{Error, Message};
 
 /// The reading half of a [`WebSocket`], from [`WebSocket::split`].
@@ -57,9 +58,33 @@ impl<S> WebSocketReader<S> {
         }
         let shared = Arc::clone(&self.shared);
         drop(self);
-        shared.lock().reader_alive = true;
         drop(writer);
-        Ok(WebSocket { shared })
+        match Arc::try_unwrap(shared) {
+            Ok(Shared { inner, protocol }) => {
+                let mut inner = inner.into_inner().unwrap_or_else(PoisonError::into_inner);
+                // One task again: no lock, no shared waker.
+                inner.unsplit();
+                Ok(WebSocket {
+                    inner: Box::new(inner),
+                    protocol,
+                    held: None,
+                })
+            }
+            // Only the two halves hold the state, so this is not reached;
+            // if it were, the halves are given back intact.
+            Err(shared) => {
+                shared.lock().reader_alive = true;
+                let reader = Self {
+                    shared: Arc::clone(&shared),
+                };
+                Err((reader, WebSocketWriter { shared }))
+            }
+        }
+    }
+
+    /// The shared driver, for the `Stream` impl.
+    fn lock(&mut self) -> MutexGuard<'_, Inner<S>> {
+        self.shared.lock()
     }
 }
 
@@ -78,7 +103,7 @@ impl<S> Drop for WebSocketReader<S> {
     fn drop(&mut self) {
         let mut inner = self.shared.lock();
         inner.reader_alive = false;
-        inner.wakers().wake_writer();
+        inner.wake_writer();
     }
 }
 
@@ -98,6 +123,11 @@ impl<S> WebSocketWriter<S> {
     /// Bytes queued for writing and not yet written.
     pub fn buffered_amount(&self) -> usize {
         self.shared.lock().connection().transmit_len()
+    }
+
+    /// The shared driver, for the `Sink` impl.
+    fn lock(&mut self) -> MutexGuard<'_, Inner<S>> {
+        self.shared.lock()
     }
 
     /// The largest window of a payload deflated once for many connections
@@ -141,7 +171,7 @@ impl<S: AsyncRead + AsyncWrite + Unpin> WebSocketWriter<S> {
     /// # Errors
     /// As [`WebSocket::send`].
     pub async fn send(&mut self, message: Message) -> Result<(), Error> {
-        send(&self.shared, message).await
+        send(&*self.shared, message).await
     }
 
     /// Writes out everything queued and flushes the transport.

@@ -1,10 +1,12 @@
 //! The public socket types: [`WebSocket`] and its two halves.
 //!
-//! All three are handles on one shared [`Inner`] behind a mutex that is
-//! locked only inside `poll_*` calls, never across an `.await`. So the halves
-//! can live in different tasks, and the reader half can write the automatic
-//! Pong while the writer half is idle or waiting, without stealing its
-//! wake-up (see the `waker` module).
+//! A [`WebSocket`] owns its [`Inner`]: one task reads and writes, with no
+//! lock and no shared waker. [`WebSocket::split`] moves the `Inner` behind
+//! a mutex that both halves share, locked only inside `poll_*` calls, never
+//! across an `.await`. So the halves can live in different tasks, and the
+//! reader half can write the automatic Pong while the writer half is idle
+//! or waiting, without stealing its wake-up (see the `waker` module). Only
+//! a socket that is split pays for that.
 
 use std::fmt;
 use std::future::poll_fn;
@@ -16,18 +18,20 @@ use bytes::BytesMut;
 use tokio::io::{AsyncRead, AsyncWrite};
 use ws_frame::{CloseCode, Role, State};
 
+pub use borrowed::MessageRef;
 pub use halves::{WebSocketReader, WebSocketWriter};
 
 use crate::socket::Inner;
 use crate::{Config, Error, Message};
 
+mod borrowed;
 mod halves;
 
 #[cfg(doc)]
 use futures_core::Stream;
 
 // ANCHOR: shared
-/// What the socket and its halves share.
+/// What the halves of a split socket share.
 struct Shared<S> {
     inner: Mutex<Inner<S>>,
     /// The subprotocol agreed in the opening handshake (§1.9, §4.2.2).
@@ -75,14 +79,20 @@ impl<S> Shared<S> {
 /// only while more than [`Config::write_buffer_high_water`] bytes are queued;
 /// [`WebSocket::flush`] waits until everything is written.
 pub struct WebSocket<S> {
-    shared: Arc<Shared<S>>,
+    /// Boxed: the socket is moved through handshakes and into tasks, and
+    /// the driver's state is large.
+    inner: Box<Inner<S>>,
+    /// The subprotocol agreed in the opening handshake (§1.9, §4.2.2).
+    protocol: Option<String>,
+    /// The owned message [`WebSocket::recv_borrowed`] last lent a view of.
+    held: Option<Message>,
 }
 
 impl<S> fmt::Debug for WebSocket<S> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("WebSocket")
-            .field("connection", self.shared.lock().connection())
-            .field("protocol", &self.shared.protocol)
+            .field("connection", self.inner.connection())
+            .field("protocol", &self.protocol)
             .finish_non_exhaustive()
     }
 }
@@ -140,52 +150,54 @@ impl<S> WebSocket<S> {
             protocol,
             extension,
         } = negotiated;
-        let inner = Inner::new(stream, role, config, leftover, extension);
         Self {
-            shared: Arc::new(Shared {
-                inner: Mutex::new(inner),
-                protocol,
-            }),
+            inner: Box::new(Inner::new(stream, role, config, leftover, extension)),
+            protocol,
+            held: None,
         }
     }
 
     /// The subprotocol agreed in the opening handshake (RFC 6455 §1.9), if any.
     pub fn protocol(&self) -> Option<&str> {
-        self.shared.protocol.as_deref()
+        self.protocol.as_deref()
     }
 
     /// The round-trip time of the last answered keepalive Ping (see
     /// [`Config::keepalive_interval`]).
     pub fn rtt(&self) -> Option<Duration> {
-        self.shared.lock().rtt()
+        self.inner.rtt()
     }
 
     /// This end's role.
     pub fn role(&self) -> Role {
-        self.shared.lock().connection().role()
+        self.inner.connection().role()
     }
 
     /// The closing-handshake state of the connection (RFC 6455 §7).
     pub fn state(&self) -> State {
-        self.shared.lock().connection().state()
+        self.inner.connection().state()
     }
 
     /// The configuration in use.
     pub fn config(&self) -> Config {
-        self.shared.lock().config().clone()
+        self.inner.config().clone()
     }
 
     /// Bytes queued for writing and not yet written (at most
     /// [`Config::write_buffer_high_water`] plus one message after a `send`).
     pub fn buffered_amount(&self) -> usize {
-        self.shared.lock().connection().transmit_len()
+        self.inner.connection().transmit_len()
     }
 
     /// Runs `f` on the underlying stream, e.g. to read its peer address.
-    /// (The stream sits behind the lock the halves share, so it cannot be
-    /// borrowed out.)
     pub fn with_stream<R>(&self, f: impl FnOnce(&S) -> R) -> R {
-        f(self.shared.lock().stream())
+        f(self.inner.stream())
+    }
+
+    /// The driver, for the `Stream` and `Sink` impls (which the halves
+    /// implement with a lock).
+    fn lock(&mut self) -> &mut Inner<S> {
+        &mut self.inner
     }
 
     // ANCHOR: split
@@ -193,15 +205,20 @@ impl<S> WebSocket<S> {
     /// from different tasks. The reader half keeps doing everything `recv`
     /// does (automatic Pongs, Close reply, keepalive and idle timers).
     pub fn split(self) -> (WebSocketReader<S>, WebSocketWriter<S>) {
+        let Self {
+            mut inner,
+            protocol,
+            held: _,
+        } = self;
+        inner.make_split();
+        let shared = Arc::new(Shared {
+            inner: Mutex::new(*inner),
+            protocol,
+        });
         let reader = WebSocketReader {
-            shared: Arc::clone(&self.shared),
+            shared: Arc::clone(&shared),
         };
-        (
-            reader,
-            WebSocketWriter {
-                shared: self.shared,
-            },
-        )
+        (reader, WebSocketWriter { shared })
     }
     // ANCHOR_END: split
 }
@@ -229,7 +246,7 @@ impl<S: AsyncRead + AsyncWrite + Unpin> WebSocket<S> {
     /// Cancel-safe: all state lives in the socket, not in the future, so
     /// dropping it (e.g. in `tokio::select!`) loses no message.
     pub async fn recv(&mut self) -> Option<Result<Message, Error>> {
-        poll_fn(|cx| self.shared.lock().poll_recv(cx)).await
+        poll_fn(|cx| self.inner.poll_recv(cx)).await
     }
 
     /// Queues a message and writes it out, waiting only while more than
@@ -252,7 +269,7 @@ impl<S: AsyncRead + AsyncWrite + Unpin> WebSocket<S> {
     /// control payload over 125 bytes or a close code that may not be sent;
     /// [`Error::Io`] if writing fails.
     pub async fn send(&mut self, message: Message) -> Result<(), Error> {
-        send(&self.shared, message).await
+        send(&mut *self.inner, message).await
     }
     // ANCHOR_END: recv_send
 
@@ -264,7 +281,7 @@ impl<S: AsyncRead + AsyncWrite + Unpin> WebSocket<S> {
     /// # Errors
     /// [`Error::Io`] if writing fails; [`Error::Closed`] if it failed before.
     pub async fn flush(&mut self) -> Result<(), Error> {
-        poll_fn(|cx| self.shared.lock().poll_flush(cx)).await
+        poll_fn(|cx| self.inner.poll_flush(cx)).await
     }
 
     /// Runs the closing handshake (RFC 6455 §7.1.2): sends a Close with
@@ -283,7 +300,7 @@ impl<S: AsyncRead + AsyncWrite + Unpin> WebSocket<S> {
     /// is dropped anyway); [`Error::InvalidSend`] for a code that may not be sent
     /// (1005, 1006, 1015, …); an error that ended the connection meanwhile.
     pub async fn close(&mut self, code: CloseCode, reason: &str) -> Result<(), Error> {
-        match self.shared.lock().queue(Message::close(code, reason)) {
+        match self.inner.queue(Message::close(code, reason)) {
             Ok(()) | Err(Error::Closed) => {}
             Err(e) => return Err(e),
         }
@@ -297,14 +314,32 @@ impl<S: AsyncRead + AsyncWrite + Unpin> WebSocket<S> {
     }
 }
 
+/// Something that gives access to the driver: the socket itself, or a
+/// half (which locks the shared state).
+trait Driver<S> {
+    fn lock(&mut self) -> impl std::ops::DerefMut<Target = Inner<S>> + '_;
+}
+
+impl<S> Driver<S> for &mut Inner<S> {
+    fn lock(&mut self) -> impl std::ops::DerefMut<Target = Inner<S>> + '_ {
+        &mut **self
+    }
+}
+
+impl<S> Driver<S> for &Shared<S> {
+    fn lock(&mut self) -> impl std::ops::DerefMut<Target = Inner<S>> + '_ {
+        Shared::lock(self)
+    }
+}
+
 async fn send<S: AsyncRead + AsyncWrite + Unpin>(
-    shared: &Shared<S>,
+    mut driver: impl Driver<S>,
     message: Message,
 ) -> Result<(), Error> {
     // Queued on the first poll, under the same lock as the first write.
     let mut message = Some(message);
     poll_fn(|cx| {
-        let mut inner = shared.lock();
+        let mut inner = driver.lock();
         if let Some(message) = message.take() {
             inner.queue(message)?;
         }
@@ -326,7 +361,7 @@ macro_rules! impl_stream {
                 self: ::std::pin::Pin<&mut Self>,
                 cx: &mut ::std::task::Context<'_>,
             ) -> ::std::task::Poll<Option<Self::Item>> {
-                self.shared.lock().poll_recv(cx)
+                self.get_mut().lock().poll_recv(cx)
             }
         }
     };
@@ -345,21 +380,21 @@ macro_rules! impl_sink {
                 self: ::std::pin::Pin<&mut Self>,
                 cx: &mut ::std::task::Context<'_>,
             ) -> ::std::task::Poll<Result<(), $crate::Error>> {
-                self.shared.lock().poll_send_ready(cx)
+                self.get_mut().lock().poll_send_ready(cx)
             }
 
             fn start_send(
                 self: ::std::pin::Pin<&mut Self>,
                 item: $crate::Message,
             ) -> Result<(), $crate::Error> {
-                self.shared.lock().queue(item)
+                self.get_mut().lock().queue(item)
             }
 
             fn poll_flush(
                 self: ::std::pin::Pin<&mut Self>,
                 cx: &mut ::std::task::Context<'_>,
             ) -> ::std::task::Poll<Result<(), $crate::Error>> {
-                self.shared.lock().poll_flush(cx)
+                self.get_mut().lock().poll_flush(cx)
             }
 
             /// Sends a Close 1000 (unless one was sent) and flushes; the
@@ -368,7 +403,7 @@ macro_rules! impl_sink {
                 self: ::std::pin::Pin<&mut Self>,
                 cx: &mut ::std::task::Context<'_>,
             ) -> ::std::task::Poll<Result<(), $crate::Error>> {
-                $crate::websocket::sink_close(&self.shared, cx)
+                $crate::websocket::sink_close(&mut self.get_mut().lock(), cx)
             }
         }
     };
@@ -379,10 +414,9 @@ impl_stream!(WebSocket);
 impl_sink!(WebSocket);
 
 fn sink_close<S: AsyncRead + AsyncWrite + Unpin>(
-    shared: &Shared<S>,
+    inner: &mut Inner<S>,
     cx: &mut Context<'_>,
 ) -> Poll<Result<(), Error>> {
-    let mut inner = shared.lock();
     if inner.connection().close_sent().is_none() && inner.connection().state() == State::Open {
         inner.queue(Message::close(CloseCode::NORMAL, ""))?;
     }
