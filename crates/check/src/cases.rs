@@ -8,6 +8,7 @@ mod fragments;
 mod framing;
 mod limits;
 mod opcodes;
+mod opening;
 mod pings;
 mod utf8;
 
@@ -52,6 +53,7 @@ pub(crate) fn define(id: &[u32]) -> Option<Definition> {
         [9, sub, n] => limits::define(*sub, *n),
         [10, 1, 1] => limits::define_auto_fragment(),
         [section @ (12 | 13), sub, n] => deflate::define(*section, *sub, *n),
+        [14, sub, n] => opening::define(*sub, *n),
         _ => None,
     }
 }

@@ -67,6 +67,27 @@ const GROUPS: &[(&str, u32)] = &[
     ("13.7", 18),
 ];
 
+/// The sections beyond Autobahn, in a number Autobahn does not use: 14,
+/// the server's opening handshake (RFC 6455 §4.2). They run only when a
+/// pattern names their section (`14.*`), so `*` is still Autobahn's 517.
+const EXTRA_GROUPS: &[(&str, u32)] = &[("14.1", 12), ("14.2", 5)];
+
+/// The ids of the sections beyond Autobahn, in order.
+#[must_use]
+pub fn extra_case_ids() -> Vec<String> {
+    EXTRA_GROUPS
+        .iter()
+        .flat_map(|(group, count)| (1..=*count).map(move |n| format!("{group}.{n}")))
+        .collect()
+}
+
+/// Autobahn's ids, then the extra ones: the numbering of `case=N`.
+pub(crate) fn all_ids() -> Vec<String> {
+    let mut ids = case_ids();
+    ids.extend(extra_case_ids());
+    ids
+}
+
 /// One entry of the catalogue.
 #[derive(Debug, Clone)]
 pub(crate) struct Entry {

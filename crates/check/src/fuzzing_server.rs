@@ -20,7 +20,7 @@ use tokio::sync::Notify;
 use ws_frame::deflate::{DeflateConfig, negotiate};
 use ws_handshake::{Limits, Request, accept_response};
 
-use crate::catalogue::{case_ids, entry};
+use crate::catalogue::{all_ids, entry};
 use crate::engine::{Opened, run_open};
 use crate::report::{CaseReport, Report};
 use crate::suite::{Error, Suite, to_report, unimplemented};
@@ -132,7 +132,8 @@ async fn connection(
     let definition = id
         .as_deref()
         .and_then(|id| entry(0, id).definition)
-        .filter(|_| run);
+        // Section 14 tests a server's handshake: nothing to run on a client.
+        .filter(|d| run && d.plan.opening.is_none());
     // permessage-deflate only when the case is about it (RFC 7692 §5).
     let (ext_header, deflate) = match &definition {
         Some(d) if !d.plan.deflate_offers.is_empty() => {
@@ -161,14 +162,11 @@ async fn connection(
             let Some(n) = number else {
                 return Err("no case".into());
             };
-            let number = case_ids()
-                .iter()
-                .position(|x| *x == id)
-                .map_or(n, |p| p + 1);
+            let number = all_ids().iter().position(|x| *x == id).map_or(n, |p| p + 1);
             let report = match definition {
                 Some(def) => {
                     let opened = Opened {
-                        stream,
+                        stream: Box::new(stream),
                         leftover: buf,
                         deflate,
                         server: true,

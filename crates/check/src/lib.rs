@@ -28,15 +28,17 @@ mod plan;
 mod report;
 mod session;
 mod suite;
+mod tls;
 mod transcript;
 mod verdict;
 mod wire;
 
-pub use catalogue::case_ids;
+pub use catalogue::{case_ids, extra_case_ids};
 pub use engine::Timeouts;
 pub use fuzzing_server::serve_clients;
 pub use pattern::{PatternError, Patterns};
 pub use report::{CaseReport, Report};
 pub use suite::{DEFAULT_MEMORY_BUDGET, Error, Suite};
+pub use tls::Trust;
 pub use transcript::{Dir, Line, MAX_LINES, Transcript};
 pub use verdict::Verdict;

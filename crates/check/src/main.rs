@@ -30,6 +30,12 @@ enum Mode {
         /// Cases run at once (default: number of cores × 4).
         #[arg(long)]
         jobs: Option<usize>,
+        /// wss://: PEM file of a CA to trust instead of the public web roots.
+        #[arg(long, value_name = "PEM")]
+        ca: Option<PathBuf>,
+        /// wss:// without any certificate check (test servers only).
+        #[arg(long, conflicts_with = "ca")]
+        insecure: bool,
     },
     /// Serve the cases to a WebSocket client (Autobahn's fuzzing-server URLs).
     Client {
@@ -73,7 +79,28 @@ fn main() -> ExitCode {
         }
     };
     match cli.mode {
-        Mode::Server { url, common, jobs } => runtime.block_on(server(url, common, jobs)),
+        Mode::Server {
+            url,
+            common,
+            jobs,
+            ca,
+            insecure,
+        } => {
+            let trust = if insecure {
+                ws_check::Trust::Anything
+            } else if let Some(path) = ca {
+                match std::fs::read(&path) {
+                    Ok(pem) => ws_check::Trust::Ca(pem),
+                    Err(e) => {
+                        eprintln!("ws-check: cannot read --ca {}: {e}", path.display());
+                        return ExitCode::from(2);
+                    }
+                }
+            } else {
+                ws_check::Trust::WebRoots
+            };
+            runtime.block_on(server(url, common, jobs, trust))
+        }
         Mode::Client { listen, common } => runtime.block_on(client(listen, common)),
     }
 }
@@ -166,8 +193,14 @@ fn finish(report: &ws_check::Report, common: &Common) -> ExitCode {
     }
 }
 
-async fn server(url: String, common: Common, jobs: Option<usize>) -> ExitCode {
+async fn server(
+    url: String,
+    common: Common,
+    jobs: Option<usize>,
+    trust: ws_check::Trust,
+) -> ExitCode {
     let mut suite = ws_check::Suite::new()
+        .trust(trust)
         .cases(&common.cases)
         .agent(common.agent.as_deref().unwrap_or("server"));
     if let Some(exclude) = &common.exclude {

@@ -52,6 +52,22 @@ impl Patterns {
     }
 }
 
+impl Patterns {
+    /// Whether `id` matches a pattern that names its section literally
+    /// (`14.*`, `14.1.3`; not `*` or `1*`): how the sections beyond
+    /// Autobahn are selected, so that Autobahn's patterns keep selecting
+    /// exactly Autobahn's cases.
+    #[must_use]
+    pub fn names_section_of(&self, id: &str) -> bool {
+        let section = id.split('.').next().unwrap_or(id);
+        self.0.iter().any(|p| {
+            let literal = p.split('*').next().unwrap_or("");
+            let names = literal == section || literal.starts_with(&format!("{section}."));
+            names && glob(p.as_bytes(), id.as_bytes())
+        })
+    }
+}
+
 /// `*` matches any run (also empty); every other byte matches itself.
 /// Iterative with one backtrack point, so linear in practice and never
 /// recursive on hostile input.
@@ -89,6 +105,23 @@ mod tests {
         assert!(!p.matches("9.1.10"));
         assert!(!p.matches("10.1.1"));
         assert!(Patterns::parse("*").unwrap().matches("13.7.18"));
+    }
+
+    #[test]
+    fn the_extra_sections_need_their_number() {
+        assert!(Patterns::parse("14.*").unwrap().names_section_of("14.1.3"));
+        assert!(
+            Patterns::parse("1.*,14.2.1")
+                .unwrap()
+                .names_section_of("14.2.1")
+        );
+        assert!(
+            !Patterns::parse("14.2.1")
+                .unwrap()
+                .names_section_of("14.2.2")
+        );
+        assert!(!Patterns::parse("*").unwrap().names_section_of("14.1.3"));
+        assert!(!Patterns::parse("1*").unwrap().names_section_of("14.1.3"));
     }
 
     #[test]

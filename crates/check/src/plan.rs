@@ -192,6 +192,34 @@ pub(crate) enum Adjust {
     },
 }
 
+/// What an opening-handshake case (section 14) expects from the server.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Expect {
+    /// An HTTP error, no upgrade (RFC 6455 §4.2.1).
+    Refused,
+    /// 426 with `Sec-WebSocket-Version: 13` (§4.4); another 4xx is NON-STRICT.
+    Version,
+    /// 101 with the right `Sec-WebSocket-Accept` (§4.2.2).
+    Accepted,
+    /// As `Accepted`, or 403 (§4.2.2 item 4: a refused Origin).
+    AcceptedOrForbidden,
+}
+
+/// An opening handshake sent as written instead of the usual one (section
+/// 14): the request line and the headers in order; `{host}`, `{key}` and
+/// `{key2}` are filled in by the checker.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct Opening {
+    /// `GET`, or another method on purpose.
+    pub method: &'static str,
+    /// `HTTP/1.1`, or another version on purpose.
+    pub version: &'static str,
+    /// Header fields, as sent.
+    pub headers: Vec<(String, String)>,
+    /// What the server must answer.
+    pub expect: Expect,
+}
+
 /// A complete case.
 #[derive(Debug, Clone)]
 pub(crate) struct Plan {
@@ -213,6 +241,8 @@ pub(crate) struct Plan {
     /// permessage-deflate offers for the opening handshake (RFC 7692
     /// §5), each a list of parameters; empty: no extension is offered.
     pub deflate_offers: Vec<Vec<(&'static str, Option<String>)>>,
+    /// Section 14: the case is this opening handshake, nothing else.
+    pub opening: Option<Opening>,
 }
 
 impl Plan {
@@ -227,6 +257,7 @@ impl Plan {
             adjust: Adjust::None,
             keep_payloads: true,
             deflate_offers: Vec::new(),
+            opening: None,
         }
     }
 
@@ -242,6 +273,7 @@ impl Plan {
             adjust: Adjust::None,
             keep_payloads: true,
             deflate_offers: Vec::new(),
+            opening: None,
         }
     }
 
@@ -249,6 +281,34 @@ impl Plan {
     pub(crate) fn or_non_strict(mut self, events: Vec<Event>) -> Self {
         self.expected.push((Verdict::NonStrict, events));
         self
+    }
+
+    /// Whether the case loads the server for long under a deadline: an
+    /// echo loop, a message of 1 MiB or more, or permessage-deflate.
+    pub(crate) fn is_heavy(&self) -> bool {
+        !self.deflate_offers.is_empty()
+            || self.max_message() >= 1 << 20
+            || self
+                .steps
+                .iter()
+                .any(|s| matches!(s, Step::EchoLoop { .. }))
+    }
+
+    /// The time the script itself takes at most: its pauses and its final
+    /// timer.
+    pub(crate) fn scripted_time(&self) -> Duration {
+        let pauses: Duration = self
+            .steps
+            .iter()
+            .map(|s| match s {
+                Step::Wait(d, _) => *d,
+                _ => Duration::ZERO,
+            })
+            .sum();
+        pauses
+            + match self.finally {
+                Finally::Kill(d) | Finally::Close(d) => d,
+            }
     }
 
     /// The largest message this plan can make the peer send back, for the

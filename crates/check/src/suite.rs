@@ -12,14 +12,16 @@ use std::fmt;
 use std::sync::Arc;
 
 use tokio::sync::Semaphore;
+use tokio_rustls::TlsConnector;
 use ws_handshake::Url;
 
 use crate::cases::Definition;
-use crate::catalogue::{Entry, case_ids, entry};
+use crate::catalogue::{Entry, all_ids, case_ids, entry, extra_case_ids};
 use crate::engine::{Outcome, Timeouts, run_case};
 use crate::pattern::{PatternError, Patterns};
 use crate::plan::Event;
 use crate::report::{CaseReport, Report};
+use crate::tls::Trust;
 use crate::transcript::preview;
 use crate::verdict::Verdict;
 
@@ -32,6 +34,8 @@ pub enum Error {
     Url(String),
     /// Nothing accepts connections at the URL.
     Unreachable(String),
+    /// The TLS configuration for `wss://` cannot be made (a bad CA file).
+    Tls(String),
 }
 
 impl fmt::Display for Error {
@@ -40,6 +44,7 @@ impl fmt::Display for Error {
             Self::Pattern(e) => write!(f, "bad case pattern: {e}"),
             Self::Url(e) => write!(f, "bad URL: {e}"),
             Self::Unreachable(e) => write!(f, "cannot reach the server: {e}"),
+            Self::Tls(e) => write!(f, "cannot set up TLS: {e}"),
         }
     }
 }
@@ -59,6 +64,7 @@ pub struct Suite {
     jobs: usize,
     memory_budget: usize,
     timeouts: Timeouts,
+    trust: Trust,
 }
 
 impl Default for Suite {
@@ -79,7 +85,16 @@ impl Suite {
             jobs: cores * 4,
             memory_budget: DEFAULT_MEMORY_BUDGET,
             timeouts: Timeouts::default(),
+            trust: Trust::default(),
         }
+    }
+
+    /// Which server certificates a `wss://` run accepts (default: the
+    /// public web roots).
+    #[must_use]
+    pub fn trust(mut self, trust: Trust) -> Self {
+        self.trust = trust;
+        self
     }
 
     /// Selects cases: comma-separated ids, `*` matches any run.
@@ -146,31 +161,49 @@ impl Suite {
             .map(Patterns::parse)
             .transpose()
             .map_err(Error::Pattern)?;
-        Ok(case_ids()
+        let excluded = |id: &String| exclude.as_ref().is_some_and(|e| e.matches(id));
+        let mut ids: Vec<String> = case_ids()
             .into_iter()
-            .filter(|id| cases.matches(id) && !exclude.as_ref().is_some_and(|e| e.matches(id)))
-            .collect())
+            .filter(|id| cases.matches(id) && !excluded(id))
+            .collect();
+        ids.extend(
+            extra_case_ids()
+                .into_iter()
+                .filter(|id| cases.names_section_of(id) && !excluded(id)),
+        );
+        Ok(ids)
     }
 
     /// Runs the selected cases against the server at `url`, each on its
     /// own connection, [`Suite::jobs`] at once.
     ///
     /// # Errors
-    /// A bad pattern or URL, or nothing listening at the URL.
+    /// A bad pattern or URL, nothing listening at the URL, or (`wss://`)
+    /// a CA file without a usable certificate.
     pub async fn run_against_server(&self, url: &str) -> Result<Report, Error> {
         let selected = self.selected()?;
         let parsed = Url::parse(url).map_err(|e| Error::Url(format!("{url}: {e}")))?;
+        let tls = if parsed.secure {
+            Some(Arc::new(
+                crate::tls::connector(&self.trust).map_err(Error::Tls)?,
+            ))
+        } else {
+            None
+        };
         tokio::net::TcpStream::connect((parsed.host.as_str(), parsed.port))
             .await
             .map_err(|e| Error::Unreachable(format!("{}:{}: {e}", parsed.host, parsed.port)))?;
-        let all = case_ids();
+        let all = all_ids();
         let jobs = Arc::new(Semaphore::new(self.jobs));
         let mib = u32::try_from(self.memory_budget >> 20)
             .unwrap_or(u32::MAX)
             .max(1);
         let memory = Arc::new(Semaphore::new(mib as usize));
-        // CPU-bound cases (1000 compressed round trips) run at most one per
-        // core: more at once only starve each other into their timeouts.
+        // Cases whose verdict has a deadline that a correct server meets
+        // only when it is not starved (section 9's big messages and 1000
+        // round trips, the compressed round trips of 12 and 13) run at
+        // most one per core, whatever --jobs says: more at once only starve
+        // each other, and the server, into their time limits.
         let cores = std::thread::available_parallelism().map_or(1, std::num::NonZero::get);
         let heavy = Arc::new(Semaphore::new(cores));
         let url = Arc::new(parsed);
@@ -178,11 +211,12 @@ impl Suite {
         for id in &selected {
             let number = all.iter().position(|x| x == id).map_or(0, |p| p + 1);
             let e = entry(number, id);
-            let (jobs, memory, heavy, url, timeouts) = (
+            let (jobs, memory, heavy, url, tls, timeouts) = (
                 jobs.clone(),
                 memory.clone(),
                 heavy.clone(),
                 url.clone(),
+                tls.clone(),
                 self.timeouts,
             );
             tasks.spawn(async move {
@@ -191,10 +225,7 @@ impl Suite {
                         .unwrap_or(u32::MAX)
                         .clamp(1, mib)
                 });
-                let is_heavy = e
-                    .definition
-                    .as_ref()
-                    .is_some_and(|d| !d.plan.deflate_offers.is_empty());
+                let is_heavy = e.definition.as_ref().is_some_and(|d| d.plan.is_heavy());
                 let _heavy = if is_heavy {
                     Some(heavy.acquire().await)
                 } else {
@@ -202,7 +233,7 @@ impl Suite {
                 };
                 let _memory = memory.acquire_many(need).await;
                 let _job = jobs.acquire().await;
-                run_entry(e, &url, timeouts).await
+                run_entry(e, &url, tls.as_deref(), timeouts).await
             });
         }
         let mut cases = Vec::with_capacity(selected.len());
@@ -220,11 +251,16 @@ impl Suite {
 }
 
 /// Runs one catalogue entry and turns the outcome into its report.
-async fn run_entry(e: Entry, url: &Url, timeouts: Timeouts) -> CaseReport {
+async fn run_entry(
+    e: Entry,
+    url: &Url,
+    tls: Option<&TlsConnector>,
+    timeouts: Timeouts,
+) -> CaseReport {
     let Some(def) = e.definition else {
         return unimplemented(e.number, e.id);
     };
-    let outcome = run_case(url, &def.plan, timeouts).await;
+    let outcome = run_case(url, tls, &def.plan, timeouts).await;
     to_report(e.number, e.id, def, outcome)
 }
 

@@ -73,7 +73,7 @@ mod stream;
 
 pub use config::DeflateConfig;
 pub use negotiate::{
-    client_accept, client_accept_params, client_offer, negotiate, negotiate_params,
+    client_accept, client_accept_params, client_offer, negotiate, negotiate_params, parse_answer,
 };
 pub use params::{DeflateParams, NegotiationError};
 pub use shared::{Deflated, SharedDeflate};

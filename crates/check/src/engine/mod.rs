@@ -9,10 +9,10 @@
 
 use std::time::{Duration, Instant};
 
-use tokio::io::{AsyncReadExt, AsyncWriteExt};
-use tokio::net::TcpStream;
+use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt};
 use tokio::sync::mpsc;
 use tokio::time::sleep_until;
+use tokio_rustls::TlsConnector;
 use ws_frame::deflate::{EXTENSION_NAME, PerMessageDeflate};
 use ws_handshake::{ClientRequest, ExtensionOffer, Url};
 
@@ -24,7 +24,14 @@ use opening::open;
 use steps::{Deadlines, fire, run_step};
 
 mod opening;
+mod raw_opening;
 mod steps;
+
+/// A connection's bytes: TCP, or TLS over TCP for `wss://`.
+pub(crate) trait Stream: AsyncRead + AsyncWrite + Unpin + Send {}
+impl<T: AsyncRead + AsyncWrite + Unpin + Send> Stream for T {}
+/// A boxed [`Stream`].
+pub(crate) type BoxStream = Box<dyn Stream>;
 
 /// The limits of one case run.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -35,7 +42,8 @@ pub struct Timeouts {
     pub close: Duration,
     /// The server dropping TCP after the close handshake (Autobahn: 1 s).
     pub server_drop: Duration,
-    /// The whole case, whatever happens (a peer that never closes).
+    /// The whole case beyond its own pauses and final timer, whatever
+    /// happens (a peer that keeps the connection busy forever).
     pub case: Duration,
     /// Multiplies the case's own timers (its pauses and its final timer)
     /// for a loaded machine. 1 reproduces Autobahn's timing exactly;
@@ -80,8 +88,16 @@ pub(crate) struct Outcome {
     pub http_response: String,
 }
 
-/// Runs `plan` against the server at `url`.
-pub(crate) async fn run_case(url: &Url, plan: &Plan, timeouts: Timeouts) -> Outcome {
+/// Runs `plan` against the server at `url` (through `tls` for `wss://`).
+pub(crate) async fn run_case(
+    url: &Url,
+    tls: Option<&TlsConnector>,
+    plan: &Plan,
+    timeouts: Timeouts,
+) -> Outcome {
+    if let Some(o) = &plan.opening {
+        return raw_opening::run(url, tls, o, timeouts).await;
+    }
     let started = Instant::now();
     let mut request = ClientRequest::new(url).header(
         "User-Agent",
@@ -95,7 +111,7 @@ pub(crate) async fn run_case(url: &Url, plan: &Plan, timeouts: Timeouts) -> Outc
         request = request.extension(o);
     }
     let http_request = String::from_utf8_lossy(&request.encode()).into_owned();
-    let opened = tokio::time::timeout(timeouts.open, open(url, &request)).await;
+    let opened = tokio::time::timeout(timeouts.open, open(url, tls, &request)).await;
     let (stream, leftover, http_response, deflate) = match opened {
         Ok(Ok(v)) => v,
         Ok(Err(why)) => return never_opened(plan, started, http_request, why),
@@ -120,10 +136,9 @@ pub(crate) async fn run_case(url: &Url, plan: &Plan, timeouts: Timeouts) -> Outc
 }
 
 /// An open WebSocket connection, either role, ready for a case.
-#[derive(Debug)]
 pub(crate) struct Opened {
     /// The socket.
-    pub stream: TcpStream,
+    pub stream: BoxStream,
     /// Bytes read past the handshake.
     pub leftover: Vec<u8>,
     /// The negotiated permessage-deflate.
@@ -192,8 +207,8 @@ pub(crate) fn never_opened(
     }
 }
 
-async fn drive(stream: TcpStream, leftover: &[u8], plan: &Plan, s: &mut Session, t: Timeouts) {
-    let (mut reader, mut writer) = stream.into_split();
+async fn drive(stream: BoxStream, leftover: &[u8], plan: &Plan, s: &mut Session, t: Timeouts) {
+    let (mut reader, mut writer) = tokio::io::split(stream);
     let (tx, mut rx) = mpsc::unbounded_channel::<Option<Vec<u8>>>();
     let write_task = tokio::spawn(async move {
         while let Some(piece) = rx.recv().await {
@@ -209,8 +224,11 @@ async fn drive(stream: TcpStream, leftover: &[u8], plan: &Plan, s: &mut Session,
         let _ = writer.shutdown().await;
     });
     let mut steps = plan.steps.iter();
+    // The case's own timers come first: the overall limit only stops a
+    // run that outlives all of them (a 9.7.6 or 13.x echo loop is allowed
+    // 480 s, more than the limit alone).
     let mut d = Deadlines {
-        case: Some(Instant::now() + t.case),
+        case: Some(Instant::now() + t.case + plan.scripted_time() * t.scale),
         ..Deadlines::default()
     };
     let mut script_done = false;

@@ -3,19 +3,36 @@
 
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpStream;
+use tokio_rustls::TlsConnector;
 use ws_frame::Role;
-use ws_frame::deflate::{DeflateConfig, DeflateParams, EXTENSION_NAME, PerMessageDeflate};
+use ws_frame::deflate::{DeflateConfig, EXTENSION_NAME, PerMessageDeflate};
 use ws_handshake::{ClientRequest, Limits, Response, Url};
 
-/// Connects and performs the opening handshake (RFC 6455 §4.1).
-pub(super) async fn open(url: &Url, request: &ClientRequest) -> Result<ClientOpened, String> {
-    if url.secure {
-        return Err("wss:// is not supported yet".into());
-    }
-    let mut stream = TcpStream::connect((url.host.as_str(), url.port))
+use super::BoxStream;
+
+/// Connects (with TLS for `wss://`, RFC 6455 §4.1 item 5) and performs
+/// the opening handshake (§4.1).
+pub(super) async fn open(
+    url: &Url,
+    tls: Option<&TlsConnector>,
+    request: &ClientRequest,
+) -> Result<ClientOpened, String> {
+    let tcp = TcpStream::connect((url.host.as_str(), url.port))
         .await
         .map_err(|e| format!("cannot connect to {}:{}: {e}", url.host, url.port))?;
-    stream.set_nodelay(true).map_err(|e| e.to_string())?;
+    tcp.set_nodelay(true).map_err(|e| e.to_string())?;
+    let mut stream: BoxStream = match (url.secure, tls) {
+        (false, _) => Box::new(tcp),
+        (true, Some(tls)) => {
+            let name = crate::tls::server_name(&url.host)?;
+            Box::new(
+                tls.connect(name, tcp)
+                    .await
+                    .map_err(|e| format!("TLS handshake failed: {e}"))?,
+            )
+        }
+        (true, None) => return Err("wss:// without a TLS configuration".into()),
+    };
     stream
         .write_all(&request.encode())
         .await
@@ -43,7 +60,7 @@ pub(super) async fn open(url: &Url, request: &ClientRequest) -> Result<ClientOpe
 
 /// What the client handshake yields: the stream, bytes read past the
 /// handshake, the response head, and the extension the server accepted.
-type ClientOpened = (TcpStream, Vec<u8>, String, Option<PerMessageDeflate>);
+type ClientOpened = (BoxStream, Vec<u8>, String, Option<PerMessageDeflate>);
 
 /// The permessage-deflate the server accepted, if any (RFC 7692 §7.1:
 /// the parameters of its answer decide both directions).
@@ -55,26 +72,8 @@ fn accepted_deflate(response: &Response) -> Result<Option<PerMessageDeflate>, St
     else {
         return Ok(None);
     };
-    let bits = |name: &str| -> Result<Option<u8>, String> {
-        match ext.param(name) {
-            None => Ok(None),
-            Some(Some(v)) => match v.parse::<u8>() {
-                Ok(b @ 8..=15) => Ok(Some(b)),
-                _ => Err(format!(
-                    "invalid {name}={v} in the server's permessage-deflate answer"
-                )),
-            },
-            Some(None) => Err(format!(
-                "{name} without a value in the server's permessage-deflate answer"
-            )),
-        }
-    };
-    let params = DeflateParams {
-        server_no_context_takeover: ext.param("server_no_context_takeover").is_some(),
-        client_no_context_takeover: ext.param("client_no_context_takeover").is_some(),
-        server_max_window_bits: bits("server_max_window_bits")?,
-        client_max_window_bits: bits("client_max_window_bits")?,
-    };
+    let params = ws_frame::deflate::parse_answer(&ext.params)
+        .map_err(|e| format!("invalid permessage-deflate answer from the server: {e}"))?;
     // Every message compressed, as Autobahn does.
     let mut config = DeflateConfig::default();
     config.min_size = 0;

@@ -8,7 +8,7 @@ use std::net::SocketAddr;
 
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::{TcpListener, TcpStream};
-use ws_handshake::{Limits, Request, accept_response};
+use ws_handshake::{Limits, Request, accept_key, accept_response};
 
 /// The one thing the server gets wrong.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -26,11 +26,47 @@ pub enum Flaw {
     /// Checks UTF-8 only once a message is complete (RFC 6455 §8.1 allows
     /// it; Autobahn's fail-fast cases do not call it OK).
     Utf8AtMessageEnd,
+    /// Accepts frames from the client without a mask (RFC 6455 §5.1 says
+    /// the server must close the connection).
+    AcceptsUnmasked,
+    /// Upgrades every request, however wrong (RFC 6455 §4.2.1 says refuse).
+    UpgradesAnything,
+    /// Answers the upgrade with a wrong Sec-WebSocket-Accept (§4.2.2).
+    WrongAccept,
+}
+
+/// A 101 written by hand, with this accept value.
+fn switching(accept: &str) -> Vec<u8> {
+    format!(
+        "HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n\
+         Sec-WebSocket-Accept: {accept}\r\n\r\n"
+    )
+    .into_bytes()
+}
+
+impl Flaw {
+    /// Every flaw with its name on the command line of the example.
+    pub const ALL: [(&'static str, Flaw); 9] = [
+        ("no-pong", Flaw::NoPong),
+        ("echoes-rsv", Flaw::EchoesRsv),
+        ("no-utf8-check", Flaw::NoUtf8Check),
+        ("wrong-close-code", Flaw::WrongCloseCode),
+        ("drops-on-close", Flaw::DropsOnClose),
+        ("utf8-at-message-end", Flaw::Utf8AtMessageEnd),
+        ("accepts-unmasked", Flaw::AcceptsUnmasked),
+        ("upgrades-anything", Flaw::UpgradesAnything),
+        ("wrong-accept", Flaw::WrongAccept),
+    ];
 }
 
 /// Starts a server with `flaw` on a free port.
 pub async fn start(flaw: Flaw) -> SocketAddr {
-    let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+    start_on(flaw, "127.0.0.1:0").await
+}
+
+/// Starts a server with `flaw` on `addr`.
+pub async fn start_on(flaw: Flaw, addr: &str) -> SocketAddr {
+    let listener = TcpListener::bind(addr).await.unwrap();
     let addr = listener.local_addr().unwrap();
     tokio::spawn(async move {
         while let Ok((stream, _)) = listener.accept().await {
@@ -44,7 +80,7 @@ async fn serve(mut stream: TcpStream, flaw: Flaw) {
     stream.set_nodelay(true).unwrap();
     let mut buf = Vec::new();
     let mut chunk = vec![0u8; 64 * 1024];
-    let upgrade = loop {
+    let request = loop {
         let n = stream.read(&mut chunk).await.unwrap_or(0);
         if n == 0 {
             return;
@@ -52,13 +88,24 @@ async fn serve(mut stream: TcpStream, flaw: Flaw) {
         buf.extend_from_slice(&chunk[..n]);
         if let Ok(Some((request, used))) = Request::parse(&buf, &Limits::default()) {
             buf.drain(..used);
-            break request.validate().unwrap();
+            break request;
         }
     };
-    stream
-        .write_all(&accept_response(&upgrade, None, None, &[]))
-        .await
-        .unwrap();
+    let response = match (request.validate(), flaw) {
+        (Ok(_), Flaw::WrongAccept) => switching(&accept_key(b"not the key")),
+        (Ok(upgrade), _) => accept_response(&upgrade, None, None, &[]),
+        (Err(_), Flaw::UpgradesAnything) => {
+            let key = request.header("Sec-WebSocket-Key").unwrap_or("");
+            switching(&accept_key(key.trim().as_bytes()))
+        }
+        (Err(e), _) => {
+            let _ = stream.write_all(&e.to_response()).await;
+            return;
+        }
+    };
+    if stream.write_all(&response).await.is_err() {
+        return;
+    }
     let mut conn = Conn {
         flaw,
         message: None,
@@ -90,6 +137,7 @@ async fn serve(mut stream: TcpStream, flaw: Flaw) {
 }
 
 struct Frame {
+    masked: bool,
     fin: bool,
     rsv: u8,
     opcode: u8,
@@ -118,6 +166,10 @@ impl Conn {
             } else {
                 Reply::Nothing
             };
+        }
+        // RFC 6455 §5.1: a server closes on an unmasked client frame.
+        if !f.masked && self.flaw != Flaw::AcceptsUnmasked {
+            return self.fail(1002);
         }
         if f.rsv != 0 && self.flaw != Flaw::EchoesRsv {
             return self.fail(1002);
@@ -201,6 +253,7 @@ fn parse(buf: &[u8]) -> Option<(Frame, usize)> {
     let mut payload = buf.get(at..at + len)?.to_vec();
     ws_frame::apply_mask(&mut payload, key, 0);
     let frame = Frame {
+        masked: b1 & 0x80 != 0,
         fin: b0 & 0x80 != 0,
         rsv: (b0 >> 4) & 7,
         opcode: b0 & 0x0f,

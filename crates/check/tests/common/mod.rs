@@ -10,7 +10,15 @@ use clap::Parser;
 
 /// Starts `ws-server` on a free port in a background runtime.
 pub fn start_ws_server() -> SocketAddr {
-    let options = ws_server::Options::parse_from(["ws-server", "--listen", "127.0.0.1:0"]);
+    start_ws_server_with(&[])
+}
+
+/// Starts `ws-server` with extra command-line options.
+pub fn start_ws_server_with(extra: &[&str]) -> SocketAddr {
+    let args = ["ws-server", "--listen", "127.0.0.1:0"]
+        .into_iter()
+        .chain(extra.iter().copied());
+    let options = ws_server::Options::parse_from(args);
     let (tx, rx) = std::sync::mpsc::channel();
     std::thread::spawn(move || {
         let runtime = tokio::runtime::Runtime::new().unwrap();

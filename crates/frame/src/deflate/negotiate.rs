@@ -141,14 +141,7 @@ pub fn client_accept_params<S: AsRef<str>>(
     if !config.enabled {
         return Err(NegotiationError::NotOffered);
     }
-    let answer = parse(params)?;
-    // §7.1.2.2: the server's client_max_window_bits "MUST have a value";
-    // we always offer the parameter, so it may be present.
-    let client_max_window_bits = match answer.client_max_window_bits {
-        Some(None) => return Err(NegotiationError::MissingValue(CLIENT_MAX_WINDOW_BITS)),
-        Some(Some(bits)) => Some(bits),
-        None => None,
-    };
+    let answer = parse_answer(params)?;
     // §7.1.1.1: a server accepts our server_no_context_takeover only by
     // including it; an answer without it matches no offer we made.
     if config.server_no_context_takeover && !answer.server_no_context_takeover {
@@ -163,6 +156,30 @@ pub fn client_accept_params<S: AsRef<str>>(
             answered => return Err(NegotiationError::WindowNotGranted { asked, answered }),
         }
     }
+    Ok(answer)
+}
+
+/// Client side, without a policy: reads the parameters of the
+/// `permessage-deflate` element of a server's answer by the grammar of
+/// RFC 7692 §7.1 alone, whatever was offered. For a client that offers
+/// things [`client_offer`] would not (a conformance checker that sends
+/// several offers at once, say) and so cannot use [`client_accept`]; it
+/// must still compare the answer with its own offers.
+///
+/// # Errors
+/// [`NegotiationError`] for an unknown or duplicate parameter, an invalid
+/// value, or `client_max_window_bits` without a value (§7.1.2.2).
+pub fn parse_answer<S: AsRef<str>>(
+    params: &[(S, Option<S>)],
+) -> Result<DeflateParams, NegotiationError> {
+    let answer = parse(params)?;
+    // §7.1.2.2: the server's client_max_window_bits "MUST have a value"
+    // (an offer may leave it without one).
+    let client_max_window_bits = match answer.client_max_window_bits {
+        Some(None) => return Err(NegotiationError::MissingValue(CLIENT_MAX_WINDOW_BITS)),
+        Some(Some(bits)) => Some(bits),
+        None => None,
+    };
     Ok(DeflateParams {
         server_no_context_takeover: answer.server_no_context_takeover,
         client_no_context_takeover: answer.client_no_context_takeover,

@@ -301,3 +301,38 @@ fn offer_answer_and_accept_agree() {
         }
     }
 }
+
+#[test]
+fn rfc7692_7_1_parse_answer_reads_any_valid_answer_without_policy() {
+    let parse = |s: &str| parse_answer(&element(s).1);
+    // An answer client_accept would refuse for our default offer (it did
+    // not ask for server_max_window_bits) is still well-formed.
+    assert_eq!(
+        parse("permessage-deflate; server_no_context_takeover; server_max_window_bits=9"),
+        Ok(DeflateParams {
+            server_no_context_takeover: true,
+            server_max_window_bits: Some(9),
+            ..DeflateParams::default()
+        })
+    );
+    assert_eq!(
+        parse("permessage-deflate; client_max_window_bits=10"),
+        Ok(DeflateParams {
+            client_max_window_bits: Some(10),
+            ..DeflateParams::default()
+        })
+    );
+    // §7.1.2.2: in an answer, client_max_window_bits must have a value.
+    assert!(matches!(
+        parse("permessage-deflate; client_max_window_bits"),
+        Err(NegotiationError::MissingValue(_))
+    ));
+    assert!(matches!(
+        parse("permessage-deflate; server_max_window_bits=16"),
+        Err(NegotiationError::InvalidWindowBits(_))
+    ));
+    assert!(matches!(
+        parse("permessage-deflate; x=1"),
+        Err(NegotiationError::UnknownParameter(_))
+    ));
+}
