@@ -53,9 +53,7 @@ mod utf8;
 
 pub use close::{CloseFrame, MAX_REASON_LEN, PeerClose};
 pub use close_code::CloseCode;
-pub use connection::{
-    Borrowed, Config, Connection, Event, Fragment, SharedSend, State, Transport,
-};
+pub use connection::{Borrowed, Config, Connection, Event, Fragment, SharedSend, State, Transport};
 pub use error::{Error, SendError};
 pub use extension::Extension;
 pub use header::{Header, MAX_CONTROL_PAYLOAD, bits};
