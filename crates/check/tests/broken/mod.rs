@@ -46,16 +46,16 @@ fn switching(accept: &str) -> Vec<u8> {
 
 impl Flaw {
     /// Every flaw with its name on the command line of the example.
-    pub const ALL: [(&'static str, Flaw); 9] = [
-        ("no-pong", Flaw::NoPong),
-        ("echoes-rsv", Flaw::EchoesRsv),
-        ("no-utf8-check", Flaw::NoUtf8Check),
-        ("wrong-close-code", Flaw::WrongCloseCode),
-        ("drops-on-close", Flaw::DropsOnClose),
-        ("utf8-at-message-end", Flaw::Utf8AtMessageEnd),
-        ("accepts-unmasked", Flaw::AcceptsUnmasked),
-        ("upgrades-anything", Flaw::UpgradesAnything),
-        ("wrong-accept", Flaw::WrongAccept),
+    pub const ALL: [(&'static str, Self); 9] = [
+        ("no-pong", Self::NoPong),
+        ("echoes-rsv", Self::EchoesRsv),
+        ("no-utf8-check", Self::NoUtf8Check),
+        ("wrong-close-code", Self::WrongCloseCode),
+        ("drops-on-close", Self::DropsOnClose),
+        ("utf8-at-message-end", Self::Utf8AtMessageEnd),
+        ("accepts-unmasked", Self::AcceptsUnmasked),
+        ("upgrades-anything", Self::UpgradesAnything),
+        ("wrong-accept", Self::WrongAccept),
     ];
 }
 
