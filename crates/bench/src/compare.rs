@@ -31,8 +31,8 @@ mod tables;
 mod targets;
 mod taskset;
 
-pub(crate) use servers::Snapshot;
 pub use servers::{SERVERS, ServerSpec};
+pub(crate) use servers::{Snapshot, listening};
 pub use tables::{render, size_label};
 pub use targets::targets;
 pub(crate) use taskset::{command as pinned, works as pinning_works};

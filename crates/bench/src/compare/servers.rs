@@ -4,7 +4,7 @@
 
 use std::io::{BufRead, BufReader};
 use std::path::{Path, PathBuf};
-use std::process::{Child, Stdio};
+use std::process::{Child, Command, Stdio};
 
 use super::taskset;
 
@@ -84,9 +84,21 @@ impl Drop for Running {
 /// for its `listening on http://ADDR` line.
 pub(super) fn start(spec: &ServerSpec, bin_dir: &Path, pin: bool) -> std::io::Result<Running> {
     let program = bin_dir.join(spec.binary);
-    let mut child = taskset::command(pin, 0, &program)
-        .args(["--listen", "127.0.0.1:0"])
-        .args(spec.args)
+    let mut cmd = taskset::command(pin, 0, &program);
+    cmd.args(["--listen", "127.0.0.1:0"]).args(spec.args);
+    let (child, addr) = listening(cmd, &program)?;
+    Ok(Running {
+        spec: spec.clone(),
+        child,
+        url: format!("ws://{addr}/echo"),
+    })
+}
+
+/// Spawns `cmd` and reads its stdout up to `listening on http://ADDR`:
+/// the child and `ADDR`. Every server under test, ours and the peers',
+/// prints that line once it accepts connections.
+pub(crate) fn listening(mut cmd: Command, program: &Path) -> std::io::Result<(Child, String)> {
+    let mut child = cmd
         .stdin(Stdio::null())
         .stdout(Stdio::piped())
         .stderr(Stdio::inherit())
@@ -99,7 +111,7 @@ pub(super) fn start(spec: &ServerSpec, bin_dir: &Path, pin: bool) -> std::io::Re
             let _ = child.kill();
             return Err(std::io::Error::other(format!(
                 "{} exited before printing `listening on`",
-                spec.binary
+                program.display()
             )));
         };
         if let Some((_, rest)) = line.split_once("listening on http://") {
@@ -112,11 +124,7 @@ pub(super) fn start(spec: &ServerSpec, bin_dir: &Path, pin: bool) -> std::io::Re
     };
     // Keep draining stdout so that a chatty server never blocks on it.
     std::thread::spawn(move || lines.for_each(drop));
-    Ok(Running {
-        spec: spec.clone(),
-        child,
-        url: format!("ws://{addr}/echo"),
-    })
+    Ok((child, addr))
 }
 
 /// Copies the binaries of a run (this one and the servers) into a private

@@ -2,10 +2,10 @@
 //! Python or Node peer from the directory `fanout.sh` installed them in, or
 //! ours as two nodes sharing rooms through a redis-server of its own.
 
-use std::io::{BufRead, BufReader};
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
+use std::process::{Child, Stdio};
 
+use crate::compare::listening;
 use crate::compare::pinned;
 
 /// How a server is started.
@@ -160,37 +160,6 @@ pub(super) fn start(
         children,
         url: urls.join(","),
     })
-}
-
-/// Spawns `cmd` and reads its stdout up to `listening on http://ADDR`.
-fn listening(mut cmd: Command, program: &Path) -> std::io::Result<(Child, String)> {
-    let mut child = cmd
-        .stdin(Stdio::null())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::inherit())
-        .spawn()
-        .map_err(|e| std::io::Error::new(e.kind(), format!("{}: {e}", program.display())))?;
-    let stdout = child.stdout.take().expect("piped stdout");
-    let mut lines = BufReader::new(stdout).lines();
-    let addr = loop {
-        let Some(line) = lines.next().transpose()? else {
-            let _ = child.kill();
-            return Err(std::io::Error::other(format!(
-                "{} exited before printing `listening on`",
-                program.display()
-            )));
-        };
-        if let Some((_, rest)) = line.split_once("listening on http://") {
-            break rest
-                .split_whitespace()
-                .next()
-                .unwrap_or_default()
-                .to_owned();
-        }
-    };
-    // Keep draining stdout so that a chatty server never blocks on it.
-    std::thread::spawn(move || lines.for_each(drop));
-    Ok((child, addr))
 }
 
 /// A redis-server of the run's own on a free port, no persistence, pinned
