@@ -240,7 +240,10 @@ mod tests {
         assert_eq!(Utf8Bytes::from("héllo".to_owned()), t);
         assert_eq!(Utf8Bytes::from("héllo"), t);
         assert_eq!(Utf8Bytes::from_static("héllo"), t);
-        assert_eq!(Utf8Bytes::try_from(Bytes::from_static(b"h\xc3\xa9llo")), Ok(t));
+        assert_eq!(
+            Utf8Bytes::try_from(Bytes::from_static(b"h\xc3\xa9llo")),
+            Ok(t)
+        );
         assert!(Utf8Bytes::default().is_empty());
         assert_eq!(Utf8Bytes::default().len(), 0);
         assert_eq!(

@@ -580,3 +580,40 @@ fn close_without_status_sends_an_empty_close_and_the_peer_sees_no_code() {
     // The reply to a bodiless Close is bodiless too.
     assert_eq!(&server.poll_transmit().unwrap()[..], &[0x88, 0x00]);
 }
+
+#[test]
+fn later_fragment_without_a_first_one_is_refused() {
+    let mut c = server();
+    assert_eq!(
+        c.send_fragment(MessageKind::Text, Bytes::from_static(b"x"), false, true),
+        Err(SendError::NoFragmentInProgress)
+    );
+    // A continuation of another kind than the message in progress, too.
+    c.send_fragment(MessageKind::Text, Bytes::from_static(b"a"), true, false)
+        .unwrap();
+    assert_eq!(
+        c.send_fragment(MessageKind::Binary, Bytes::from_static(b"b"), false, true),
+        Err(SendError::NoFragmentInProgress)
+    );
+    c.send_fragment(MessageKind::Text, Bytes::from_static(b"b"), false, true)
+        .unwrap();
+    assert_eq!(sent(&mut c), b"\x01\x01a\x80\x01b");
+}
+
+#[test]
+fn read_hint_asks_for_the_rest_of_the_payload() {
+    let mut s = server();
+    assert_eq!(s.read_hint(), 1);
+    // A masked binary frame of 100 bytes: header and 10 payload bytes so far.
+    s.receive(&[0x82, 0x80 | 100]);
+    s.receive(&KEY);
+    s.receive(&[0; 10]);
+    assert!(events(&mut s).is_empty());
+    assert_eq!(s.read_hint(), 90);
+    s.receive(&[0; 89]);
+    assert!(events(&mut s).is_empty());
+    assert_eq!(s.read_hint(), 1, "one byte left");
+    s.receive(&[0]);
+    assert_eq!(events(&mut s).len(), 1);
+    assert_eq!(s.read_hint(), 1);
+}

@@ -24,19 +24,29 @@ fn connection_keeps_its_config_and_debug_shows_role_and_buffers() {
 
 #[test]
 fn deflate_debug_shows_params_level_and_memory() {
-    let d = PerMessageDeflate::new(Role::Server, &DeflateParams::default(), &DeflateConfig::default());
+    let d = PerMessageDeflate::new(
+        Role::Server,
+        &DeflateParams::default(),
+        &DeflateConfig::default(),
+    );
     let debug = format!("{d:?}");
     assert!(debug.starts_with("PerMessageDeflate {"), "{debug}");
     for field in ["params:", "level:", "min_size:", "memory_usage:"] {
         assert!(debug.contains(field), "{field} in {debug}");
     }
-    assert!(debug.contains(&format!("memory_usage: {}", d.memory_usage())), "{debug}");
+    assert!(
+        debug.contains(&format!("memory_usage: {}", d.memory_usage())),
+        "{debug}"
+    );
 }
 
 #[test]
 fn negotiation_error_messages() {
     let cases = [
-        (NegotiationError::NotOffered, "permessage-deflate: answered though not offered"),
+        (
+            NegotiationError::NotOffered,
+            "permessage-deflate: answered though not offered",
+        ),
         (
             NegotiationError::UnknownParameter("x".to_owned()),
             "permessage-deflate: unknown parameter \"x\"",
@@ -62,11 +72,17 @@ fn negotiation_error_messages() {
             "permessage-deflate: server_no_context_takeover was requested",
         ),
         (
-            NegotiationError::WindowNotGranted { asked: 10, answered: Some(12) },
+            NegotiationError::WindowNotGranted {
+                asked: 10,
+                answered: Some(12),
+            },
             "permessage-deflate: server_max_window_bits=12 above the 10 requested",
         ),
         (
-            NegotiationError::WindowNotGranted { asked: 10, answered: None },
+            NegotiationError::WindowNotGranted {
+                asked: 10,
+                answered: None,
+            },
             "permessage-deflate: server_max_window_bits=10 was requested",
         ),
     ];

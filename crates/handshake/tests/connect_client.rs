@@ -1,5 +1,6 @@
 //! The HTTP/2 client role (RFC 8441 §5) through the public API: what the
-//! extended CONNECT request carries and how the server's answer is judged.
+//! extended CONNECT request carries and how the server's answer is judged;
+//! also the few error messages and parser paths the other tests leave out.
 
 use ws_handshake::{ClientConnect, Error, ExtensionOffer, Header, Url};
 
@@ -12,7 +13,9 @@ fn client() -> ClientConnect {
 fn request_carries_origin_extensions_and_safe_extra_headers() {
     let c = client()
         .origin("https://example.com")
-        .extension(ExtensionOffer::new("permessage-deflate").with_param("client_max_window_bits", None))
+        .extension(
+            ExtensionOffer::new("permessage-deflate").with_param("client_max_window_bits", None),
+        )
         .header("Authorization", "Bearer t")
         .header("Connection", "keep-alive")
         .header("upgrade", "websocket")
@@ -34,20 +37,42 @@ fn request_carries_origin_extensions_and_safe_extra_headers() {
     );
     assert_eq!(r.header("authorization"), Some("Bearer t"));
     assert_eq!(r.header("sec-websocket-version"), Some("13"));
-    for gone in ["connection", "upgrade", "host", "sec-websocket-key", "x-bad", "bad name"] {
+    for gone in [
+        "connection",
+        "upgrade",
+        "host",
+        "sec-websocket-key",
+        "x-bad",
+        "bad name",
+    ] {
         assert_eq!(r.header(gone), None, "{gone}");
     }
     assert!(r.header("sec-websocket-protocol").is_none());
     // Every name is lowercase (RFC 7540 §8.1.2), and version is sent once.
-    assert!(r.headers.iter().all(|h| !h.name.bytes().any(|b| b.is_ascii_uppercase())));
-    assert_eq!(r.headers.iter().filter(|h| h.is("sec-websocket-version")).count(), 1);
+    assert!(
+        r.headers
+            .iter()
+            .all(|h| !h.name.bytes().any(|b| b.is_ascii_uppercase()))
+    );
+    assert_eq!(
+        r.headers
+            .iter()
+            .filter(|h| h.is("sec-websocket-version"))
+            .count(),
+        1
+    );
 }
 
 #[test]
 fn non_2xx_answer_is_a_status_error_with_the_headers() {
     let answer = [Header::new("www-authenticate", "Basic")];
     match client().check_response(401, &answer) {
-        Err(Error::Status { status, reason, headers, body }) => {
+        Err(Error::Status {
+            status,
+            reason,
+            headers,
+            body,
+        }) => {
             assert_eq!(status, 401);
             assert_eq!(reason, "Unauthorized");
             assert_eq!(headers, answer);
@@ -55,8 +80,14 @@ fn non_2xx_answer_is_a_status_error_with_the_headers() {
         }
         other => panic!("{other:?}"),
     }
-    assert!(matches!(client().check_response(199, &[]), Err(Error::Status { status: 199, .. })));
-    assert!(matches!(client().check_response(300, &[]), Err(Error::Status { status: 300, .. })));
+    assert!(matches!(
+        client().check_response(199, &[]),
+        Err(Error::Status { status: 199, .. })
+    ));
+    assert!(matches!(
+        client().check_response(300, &[]),
+        Err(Error::Status { status: 300, .. })
+    ));
 }
 
 #[test]
@@ -80,10 +111,57 @@ fn accepted_answer_exposes_status_headers_protocol_and_extensions() {
 fn answer_breaking_negotiation_is_refused() {
     let c = client().protocol("chat");
     let other = [Header::new("sec-websocket-protocol", "superchat")];
-    assert_eq!(c.check_response(200, &other), Err(Error::UnexpectedProtocol));
-    let ext = [Header::new("sec-websocket-extensions", "permessage-deflate")];
+    assert_eq!(
+        c.check_response(200, &other),
+        Err(Error::UnexpectedProtocol)
+    );
+    let ext = [Header::new(
+        "sec-websocket-extensions",
+        "permessage-deflate",
+    )];
     assert_eq!(c.check_response(200, &ext), Err(Error::UnexpectedExtension));
     let none = client().check_response(200, &[]).unwrap();
     assert_eq!(none.protocol(), None);
     assert!(none.extensions().is_empty());
+}
+
+#[test]
+fn http1_client_lists_the_protocols_it_offers() {
+    let url = Url::parse("ws://example.com/").unwrap();
+    let c = ws_handshake::ClientRequest::new(&url)
+        .protocol("a")
+        .protocol("b");
+    assert_eq!(c.protocols(), ["a", "b"]);
+}
+
+#[test]
+fn http2_request_errors_say_what_is_wrong() {
+    let cases = [
+        (
+            Error::NotConnect,
+            "WebSocket over HTTP/2 requires method CONNECT",
+        ),
+        (
+            Error::NotWebSocketProtocol,
+            "WebSocket over HTTP/2 requires :protocol \"websocket\"",
+        ),
+        (Error::BadScheme, ":scheme must be \"http\" or \"https\""),
+        (
+            Error::ConnectionSpecificHeader("upgrade"),
+            "upgrade header is not allowed in an HTTP/2 request",
+        ),
+    ];
+    for (error, message) in cases {
+        assert_eq!(error.to_string(), message);
+    }
+}
+
+#[test]
+fn quoted_pair_escaping_a_non_ascii_byte_is_refused() {
+    assert_eq!(
+        ws_handshake::parse_extensions("x; a=\"\\é\""),
+        Err(Error::InvalidExtension("invalid quoted-pair"))
+    );
+    let ok = ws_handshake::parse_extensions("x; a=\"\\q\"").unwrap();
+    assert_eq!(ok[0].param("a"), Some(Some("q")));
 }
