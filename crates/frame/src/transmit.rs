@@ -147,6 +147,8 @@ mod tests {
     #[test]
     fn a_large_write_buffer_is_freed_once_written_and_a_small_one_kept() {
         let mut q = TransmitQueue::default();
+        // Spare capacity beyond the bytes written: what is kept after them.
+        *q.tail() = BytesMut::with_capacity(4 * KEEP_IDLE);
         q.tail().extend_from_slice(&[7; 2 * KEEP_IDLE]);
         q.grew(2 * KEEP_IDLE);
         q.advance(KEEP_IDLE);

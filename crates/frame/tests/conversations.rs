@@ -617,3 +617,26 @@ fn read_hint_asks_for_the_rest_of_the_payload() {
     assert_eq!(events(&mut s).len(), 1);
     assert_eq!(s.read_hint(), 1);
 }
+
+#[test]
+fn a_bad_frame_after_our_close_fails_without_a_second_close() {
+    let mut s = server();
+    s.close(CloseCode::NORMAL, "").unwrap();
+    assert_eq!(sent(&mut s), b"\x88\x02\x03\xe8");
+    // An unmasked frame from a client (RFC 6455 §5.1): fails the connection,
+    // but our Close is already out, so nothing more is sent.
+    s.receive(b"\x81\x01a");
+    let got = events(&mut s);
+    assert!(matches!(got.last(), Some(Err(_))), "{got:?}");
+    assert_eq!(sent(&mut s), b"");
+}
+
+#[test]
+fn eof_in_the_middle_of_a_frame_fails_without_a_close() {
+    let mut s = server();
+    s.receive(&[0x81, 0x85]);
+    s.receive_eof();
+    let got = events(&mut s);
+    assert_eq!(got.last(), Some(&Err(Error::UnexpectedEof)), "{got:?}");
+    assert_eq!(sent(&mut s), b"", "no Close for a peer that is gone");
+}

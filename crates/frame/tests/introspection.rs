@@ -91,3 +91,35 @@ fn negotiation_error_messages() {
         let _: &dyn std::error::Error = &error;
     }
 }
+
+#[test]
+fn bytes_after_a_final_deflate_block_are_ignored_until_the_message_ends() {
+    use bytes::BytesMut;
+    use ws_frame::Extension;
+    let mut d = PerMessageDeflate::new(
+        Role::Client,
+        &DeflateParams::default(),
+        &DeflateConfig::default(),
+    );
+    // A stored block with BFINAL set (RFC 1951 §3.2.4): 01, LEN 5, NLEN, "hello".
+    let first = b"\x01\x05\x00\xfa\xffhello";
+    let mut out = BytesMut::new();
+    d.decode_frame(ws_frame::bits::RSV1, first, false, &mut out, 1 << 20)
+        .unwrap();
+    d.decode_frame(0, b"not deflate at all", false, &mut out, 1 << 20)
+        .unwrap();
+    d.decode_frame(0, b"\xff\xff", true, &mut out, 1 << 20)
+        .unwrap();
+    assert_eq!(&out[..], b"hello");
+    // The stream was reset: the next message inflates afresh.
+    let mut next = BytesMut::new();
+    d.decode_frame(
+        ws_frame::bits::RSV1,
+        b"\x01\x02\x00\xfd\xffok",
+        true,
+        &mut next,
+        1 << 20,
+    )
+    .unwrap();
+    assert_eq!(&next[..], b"ok");
+}

@@ -165,3 +165,16 @@ fn quoted_pair_escaping_a_non_ascii_byte_is_refused() {
     let ok = ws_handshake::parse_extensions("x; a=\"\\q\"").unwrap();
     assert_eq!(ok[0].param("a"), Some(Some("q")));
 }
+
+#[test]
+fn plain_request_has_only_version_and_protocols() {
+    let url = Url::parse("wss://example.com/").unwrap();
+    let r = ClientConnect::new(&url)
+        .protocol("chat")
+        .protocol("v2")
+        .request();
+    assert_eq!(r.scheme.as_deref(), Some("https"));
+    assert_eq!(r.header("sec-websocket-protocol"), Some("chat, v2"));
+    let names: Vec<&str> = r.headers.iter().map(|h| h.name.as_str()).collect();
+    assert_eq!(names, ["sec-websocket-version", "sec-websocket-protocol"]);
+}
