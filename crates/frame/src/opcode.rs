@@ -81,10 +81,12 @@ mod tests {
             }
         }
         for op in [OpCode::Close, OpCode::Ping, OpCode::Pong] {
-            assert!(op.is_control() && !op.is_data(), "{op:?}");
+            assert!(op.is_control(), "{op:?}");
+            assert!(!op.is_data(), "{op:?}");
         }
         for op in [OpCode::Continuation, OpCode::Text, OpCode::Binary] {
-            assert!(op.is_data() && !op.is_control(), "{op:?}");
+            assert!(op.is_data(), "{op:?}");
+            assert!(!op.is_control(), "{op:?}");
         }
     }
 }
