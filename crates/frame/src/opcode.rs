@@ -80,6 +80,13 @@ mod tests {
                 Err(e) => assert_eq!(e, Error::ReservedOpcode(bits)),
             }
         }
-        assert!(OpCode::Ping.is_control() && OpCode::Text.is_data());
+        for op in [OpCode::Close, OpCode::Ping, OpCode::Pong] {
+            assert!(op.is_control(), "{op:?}");
+            assert!(!op.is_data(), "{op:?}");
+        }
+        for op in [OpCode::Continuation, OpCode::Text, OpCode::Binary] {
+            assert!(op.is_data(), "{op:?}");
+            assert!(!op.is_control(), "{op:?}");
+        }
     }
 }

@@ -130,4 +130,46 @@ mod tests {
         assert_eq!(q.pop().unwrap(), &b"gh"[..]);
         assert_eq!((q.pop(), q.len()), (None, 0));
     }
+
+    #[test]
+    fn empty_chunk_is_not_queued() {
+        let mut q = TransmitQueue::default();
+        q.tail().extend_from_slice(b"ab");
+        q.grew(2);
+        q.push_chunk(Bytes::new());
+        let mut slices = [IoSlice::new(&[]); 4];
+        // The tail was not split off for an empty chunk: still one slice.
+        assert_eq!((q.chunks(&mut slices), q.len()), (1, 2));
+        assert_eq!(q.pop().unwrap(), &b"ab"[..]);
+        assert_eq!(q.pop(), None);
+    }
+
+    #[test]
+    fn a_large_write_buffer_is_freed_once_written_and_a_small_one_kept() {
+        let mut q = TransmitQueue::default();
+        // Spare capacity beyond the bytes written: what is kept after them.
+        *q.tail() = BytesMut::with_capacity(4 * KEEP_IDLE);
+        q.tail().extend_from_slice(&[7; 2 * KEEP_IDLE]);
+        q.grew(2 * KEEP_IDLE);
+        q.advance(KEEP_IDLE);
+        assert_eq!(q.len(), KEEP_IDLE);
+        assert!(q.tail().capacity() >= KEEP_IDLE, "kept while bytes wait");
+        q.advance(KEEP_IDLE);
+        assert_eq!((q.len(), q.tail().capacity()), (0, 0));
+        *q.tail() = BytesMut::with_capacity(KEEP_IDLE / 2);
+        q.tail().extend_from_slice(b"xy");
+        q.grew(2);
+        let capacity = q.tail().capacity();
+        q.advance(2);
+        // Kept: the same allocation, minus the two bytes written.
+        assert_eq!(q.tail().capacity(), capacity - 2);
+    }
+
+    #[test]
+    #[should_panic(expected = "advanced past the queued bytes")]
+    fn advancing_past_the_queue_panics() {
+        let mut q = TransmitQueue::default();
+        q.push_chunk(Bytes::from_static(b"abc"));
+        q.advance(4);
+    }
 }

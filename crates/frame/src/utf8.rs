@@ -224,6 +224,50 @@ mod tests {
     use super::*;
     use proptest::prelude::*;
 
+    #[test]
+    fn utf8_bytes_round_trips_and_compares() {
+        let t = Utf8Bytes::try_from_bytes(Bytes::from_static("héllo".as_bytes())).unwrap();
+        assert_eq!(t.as_str(), "héllo");
+        assert_eq!(t.len(), 6);
+        assert!(!t.is_empty());
+        assert_eq!(t, "héllo");
+        assert_eq!(t, *"héllo");
+        assert_ne!(t, "hello");
+        assert_eq!(t.as_bytes(), &Bytes::from_static("héllo".as_bytes()));
+        assert_eq!(format!("{t}"), "héllo");
+        assert_eq!(format!("{t:?}"), "\"héllo\"");
+        assert_eq!(Bytes::from(t.clone()), t.clone().into_bytes());
+        assert_eq!(Utf8Bytes::from("héllo".to_owned()), t);
+        assert_eq!(Utf8Bytes::from("héllo"), t);
+        assert_eq!(Utf8Bytes::from_static("héllo"), t);
+        assert_eq!(
+            Utf8Bytes::try_from(Bytes::from_static(b"h\xc3\xa9llo")),
+            Ok(t)
+        );
+        assert!(Utf8Bytes::default().is_empty());
+        assert_eq!(Utf8Bytes::default().len(), 0);
+        assert_eq!(
+            Utf8Bytes::try_from(Bytes::from_static(b"\xff")),
+            Err(Error::InvalidUtf8)
+        );
+        assert_eq!(
+            Utf8Bytes::try_from_bytes(Bytes::from_static(b"a\xc3")),
+            Err(Error::InvalidUtf8)
+        );
+        assert_eq!(validate_utf8(b"ok"), Ok("ok"));
+    }
+
+    #[test]
+    fn reset_forgets_an_unfinished_character() {
+        let mut v = Utf8Validator::default();
+        v.feed(&[0xf0, 0x9f]).unwrap();
+        assert!(v.finish().is_err());
+        v.reset();
+        assert_eq!(v.finish(), Ok(()));
+        v.feed(b"a").unwrap();
+        assert_eq!(v.finish(), Ok(()));
+    }
+
     fn feed_in_pieces(bytes: &[u8], cuts: &[usize]) -> Result<(), Error> {
         let mut v = Utf8Validator::default();
         let mut start = 0;

@@ -580,3 +580,63 @@ fn close_without_status_sends_an_empty_close_and_the_peer_sees_no_code() {
     // The reply to a bodiless Close is bodiless too.
     assert_eq!(&server.poll_transmit().unwrap()[..], &[0x88, 0x00]);
 }
+
+#[test]
+fn later_fragment_without_a_first_one_is_refused() {
+    let mut c = server();
+    assert_eq!(
+        c.send_fragment(MessageKind::Text, Bytes::from_static(b"x"), false, true),
+        Err(SendError::NoFragmentInProgress)
+    );
+    // A continuation of another kind than the message in progress, too.
+    c.send_fragment(MessageKind::Text, Bytes::from_static(b"a"), true, false)
+        .unwrap();
+    assert_eq!(
+        c.send_fragment(MessageKind::Binary, Bytes::from_static(b"b"), false, true),
+        Err(SendError::NoFragmentInProgress)
+    );
+    c.send_fragment(MessageKind::Text, Bytes::from_static(b"b"), false, true)
+        .unwrap();
+    assert_eq!(sent(&mut c), b"\x01\x01a\x80\x01b");
+}
+
+#[test]
+fn read_hint_asks_for_the_rest_of_the_payload() {
+    let mut s = server();
+    assert_eq!(s.read_hint(), 1);
+    // A masked binary frame of 100 bytes: header and 10 payload bytes so far.
+    s.receive(&[0x82, 0x80 | 100]);
+    s.receive(&KEY);
+    s.receive(&[0; 10]);
+    assert!(events(&mut s).is_empty());
+    assert_eq!(s.read_hint(), 90);
+    s.receive(&[0; 89]);
+    assert!(events(&mut s).is_empty());
+    assert_eq!(s.read_hint(), 1, "one byte left");
+    s.receive(&[0]);
+    assert_eq!(events(&mut s).len(), 1);
+    assert_eq!(s.read_hint(), 1);
+}
+
+#[test]
+fn a_bad_frame_after_our_close_fails_without_a_second_close() {
+    let mut s = server();
+    s.close(CloseCode::NORMAL, "").unwrap();
+    assert_eq!(sent(&mut s), b"\x88\x02\x03\xe8");
+    // An unmasked frame from a client (RFC 6455 §5.1): fails the connection,
+    // but our Close is already out, so nothing more is sent.
+    s.receive(b"\x81\x01a");
+    let got = events(&mut s);
+    assert!(matches!(got.last(), Some(Err(_))), "{got:?}");
+    assert_eq!(sent(&mut s), b"");
+}
+
+#[test]
+fn eof_in_the_middle_of_a_frame_fails_without_a_close() {
+    let mut s = server();
+    s.receive(&[0x81, 0x85]);
+    s.receive_eof();
+    let got = events(&mut s);
+    assert_eq!(got.last(), Some(&Err(Error::UnexpectedEof)), "{got:?}");
+    assert_eq!(sent(&mut s), b"", "no Close for a peer that is gone");
+}

@@ -119,4 +119,60 @@ mod tests {
                 .contains("Injected")
         );
     }
+
+    #[test]
+    fn every_reason_phrase() {
+        let table = [
+            (100, "Continue"),
+            (101, "Switching Protocols"),
+            (200, "OK"),
+            (201, "Created"),
+            (202, "Accepted"),
+            (204, "No Content"),
+            (301, "Moved Permanently"),
+            (302, "Found"),
+            (303, "See Other"),
+            (304, "Not Modified"),
+            (307, "Temporary Redirect"),
+            (308, "Permanent Redirect"),
+            (400, "Bad Request"),
+            (401, "Unauthorized"),
+            (403, "Forbidden"),
+            (404, "Not Found"),
+            (405, "Method Not Allowed"),
+            (408, "Request Timeout"),
+            (409, "Conflict"),
+            (410, "Gone"),
+            (411, "Length Required"),
+            (413, "Content Too Large"),
+            (414, "URI Too Long"),
+            (415, "Unsupported Media Type"),
+            (426, "Upgrade Required"),
+            (429, "Too Many Requests"),
+            (431, "Request Header Fields Too Large"),
+            (500, "Internal Server Error"),
+            (501, "Not Implemented"),
+            (502, "Bad Gateway"),
+            (503, "Service Unavailable"),
+            (504, "Gateway Timeout"),
+            (505, "HTTP Version Not Supported"),
+            (418, ""),
+            (999, ""),
+        ];
+        for (status, phrase) in table {
+            assert_eq!(reason_phrase(status), phrase, "{status}");
+            let line = format!("HTTP/1.1 {status} {phrase}\r\n");
+            assert!(http_response(status, &[], b"").starts_with(line.as_bytes()));
+        }
+    }
+
+    #[test]
+    fn informational_answers_have_no_length_and_no_body() {
+        assert_eq!(
+            http_response(100, &[("Connection", "upgrade")], b"body"),
+            b"HTTP/1.1 100 Continue\r\nConnection: upgrade\r\n\r\n"
+        );
+        assert!(http_response(1000, &[], b"").starts_with(b"HTTP/1.1 500 "));
+        assert!(http_response(99, &[], b"").starts_with(b"HTTP/1.1 500 "));
+    }
 }

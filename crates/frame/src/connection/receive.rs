@@ -215,10 +215,6 @@ impl Connection {
                         self.inbuf.split_to(len).freeze()
                     };
                     self.read = ReadState::Header;
-                    if self.inbuf.is_empty() && self.inbuf.capacity() > 64 * 1024 {
-                        // After a large frame, let an idle connection shrink.
-                        self.inbuf = BytesMut::new();
-                    }
                     if let Some(event) = self.on_frame(header, payload)? {
                         return Ok(Some(Decoded::Event(event)));
                     }
