@@ -53,7 +53,7 @@ def process_request(connection, request):
 
 async def handler(websocket):
     room, name = member_of(websocket.request.path)
-    await websocket.send(json.dumps({"type": "welcome", "room": room, "name": name}))
+    await websocket.send(json.dumps({"type": "welcome", "room": room, "name": name}, separators=(",", ":")))
     members = rooms.setdefault(room, set())
     members.add(websocket)
     try:
@@ -70,7 +70,7 @@ async def handler(websocket):
             if not isinstance(text, str):
                 continue
             out = json.dumps({"type": "message", "room": room, "from": name, "text": text,
-                              "ts": int(time.time() * 1000)})
+                              "ts": int(time.time() * 1000)}, separators=(",", ":"))
             broadcast(members, out)
     finally:
         members.discard(websocket)
