@@ -5,11 +5,11 @@
 #
 #   scripts/autobahn.sh [server|client|hyper|all|server-uring]      default: all
 #
+# all: the server and client roles (sections 1-13), at the same time.
+#
 # hyper: the hyper example (crates/examples, hyper_server: ws-tokio's `hyper` feature inside a
-# hyper server), its /echo judged against the same expectations as ws-server's. `all` runs the
-# server and client roles (sections 1-13), then the hyper example on sections 1-11 only: 12 and
-# 13 (permessage-deflate, ~10 min on two cores) are the same ws-frame code as ws-server's run,
-# and `scripts/autobahn.sh hyper` runs all of them (docs/conformance.md has that full run).
+# hyper server), its /echo judged against the same expectations as ws-server's
+# (docs/conformance.md has its full run).
 #
 # server-uring: the server role against `ws-server --io-uring` (a build with the io-uring
 # feature), compared with the same expectations as the default transport. It first checks
@@ -21,6 +21,14 @@
 #                       for a run of well under a minute)
 #   AUTOBAHN_UPDATE=1   write the observed results as the new expectations instead of comparing
 #   AUTOBAHN_OUT_BASE   where reports go (default target/autobahn)
+#   AUTOBAHN_TOOL       wstest (default): the real Autobahn|Testsuite, the referee of the
+#                       expectations; or ws-check: our rebuild of it (crates/check), for the
+#                       server-side modes only, judged by the same expectations. CI uses it for
+#                       the hyper example and the io_uring transport, where a run of sections
+#                       1-10 takes seconds instead of a minute (docs/conformance.md, "ws-check
+#                       against Autobahn", shows the two tools agree on ws-server)
+#   AUTOBAHN_PROFILE    release (default) or debug: which build of the targets (and of ws-check)
+#                       to run; debug reuses what `cargo test` built, for CI
 #
 # Exit status: 0 when every selected case ran, none FAILED, and each case's behavior and close
 # behavior equal the expected ones (so OK -> NON-STRICT is a regression too).
@@ -29,6 +37,17 @@ cd "$(dirname "$0")/.."
 root=$(pwd)
 mode=${1:-all}
 cases=${AUTOBAHN_CASES:-*}
+tool=${AUTOBAHN_TOOL:-wstest}
+profile=${AUTOBAHN_PROFILE:-release}
+case "$profile" in
+  release) bin=target/release; build=(cargo build --release) ;;
+  debug) bin=target/debug; build=(cargo build) ;;
+  *) echo "AUTOBAHN_PROFILE must be release or debug, not '$profile'" >&2; exit 2 ;;
+esac
+case "$tool" in
+  wstest | ws-check) ;;
+  *) echo "AUTOBAHN_TOOL must be wstest or ws-check, not '$tool'" >&2; exit 2 ;;
+esac
 export AUTOBAHN_EXCLUDE=${AUTOBAHN_EXCLUDE-}
 out_base=${AUTOBAHN_OUT_BASE:-$root/target/autobahn}
 suite=scripts/autobahn-testsuite.sh
@@ -84,13 +103,24 @@ run_server() {  # [NAME [SERVER_ARGS...]]: ws-server (default) or the hyper exam
   (($#)) && shift
   port=$(free_port)
   if [[ $name == hyper ]]; then
-    target/release/hyper_server "127.0.0.1:$port" >"$out_base/$name.stdout" 2>"$out_base/$name.stderr" &
+    "$bin/hyper_server" "127.0.0.1:$port" >"$out_base/$name.stdout" 2>"$out_base/$name.stderr" &
   else
-    target/release/ws-server --listen "127.0.0.1:$port" --log warn "$@" >"$out_base/$name.stdout" 2>"$out_base/$name.stderr" &
+    "$bin/ws-server" --listen "127.0.0.1:$port" --log warn "$@" >"$out_base/$name.stdout" 2>"$out_base/$name.stderr" &
   fi
   pid=$!
   for _ in $(seq 100); do grep -q 'listening on' "$out_base/$name.stdout" 2>/dev/null && break; sleep 0.1; done
-  AUTOBAHN_OUT="$out" AUTOBAHN_AGENT="ws-$name" bash "$suite" server "ws://127.0.0.1:$port/echo" "$cases" || rc=$?
+  if [[ $tool == ws-check ]]; then
+    rm -rf "$out"
+    local exclude=()
+    [[ -n $AUTOBAHN_EXCLUDE ]] && exclude=(--exclude "$AUTOBAHN_EXCLUDE")
+    echo "autobahn: ws-check -> ws://127.0.0.1:$port/echo, cases '$cases'${AUTOBAHN_EXCLUDE:+ minus '$AUTOBAHN_EXCLUDE'}, reports in $out"
+    # Its per-case lines go to a log; the comparison below prints the summary.
+    "$bin/ws-check" server "ws://127.0.0.1:$port/echo" --cases "$cases" "${exclude[@]}" \
+      --agent "ws-$name" --out "$out" >"$out_base/$name.ws-check.log" 2>&1 || rc=$?
+    tail -n 1 "$out_base/$name.ws-check.log"
+  else
+    AUTOBAHN_OUT="$out" AUTOBAHN_AGENT="ws-$name" bash "$suite" server "ws://127.0.0.1:$port/echo" "$cases" || rc=$?
+  fi
   kill "$pid" 2>/dev/null || true
   wait "$pid" 2>/dev/null || true
   [[ -f "$out/index.json" ]] || return 1
@@ -106,7 +136,7 @@ run_server() {  # [NAME [SERVER_ARGS...]]: ws-server (default) or the hyper exam
 run_client() {
   local port out="$out_base/client" rc=0
   port=$(free_port)
-  AUTOBAHN_OUT="$out" AUTOBAHN_CLIENT_CMD="$root/target/release/examples/autobahn_client \$AUTOBAHN_URL" \
+  AUTOBAHN_OUT="$out" AUTOBAHN_CLIENT_CMD="$root/$bin/examples/autobahn_client \$AUTOBAHN_URL" \
     bash "$suite" client "$port" "$cases" || rc=$?
   [[ -f "$out/index.json" ]] || return 1
   compare client "$out" || rc=1
@@ -114,19 +144,34 @@ run_client() {
 }
 
 mkdir -p "$out_base"
+if [[ $tool == ws-check && $mode != server && $mode != hyper && $mode != server-uring ]]; then
+  echo "AUTOBAHN_TOOL=ws-check runs the server-side modes (server, hyper, server-uring), not '$mode'" >&2
+  exit 2
+fi
+# ws-server with its io_uring transport on Linux (the feature changes nothing else).
+features=()
+[[ $(uname -s) == Linux ]] && features=(--features ws-server/io-uring)
+if [[ $mode == hyper ]]; then
+  :
+elif [[ $profile == release ]]; then
+  # The same package set and features as crates/bench's scripts, so that after the bench
+  # smoke this builds nothing (another set would unify other features and rebuild).
+  "${build[@]}" -p ws-server -p ws-bench --bins "${features[@]}"
+elif [[ $mode != client ]]; then
+  "${build[@]}" -p ws-server --bin ws-server "${features[@]}"
+fi
+[[ $mode == client || $mode == all ]] && "${build[@]}" -p ws-tokio --example autobahn_client
+[[ $mode == hyper ]] && "${build[@]}" -p ws-examples --bin hyper_server
+[[ $tool == ws-check ]] && "${build[@]}" -p ws-check --bin ws-check
 if [[ $mode == server-uring ]]; then
-  cargo build --release -p ws-server --features io-uring --bin ws-server
   # A kernel without io_uring (kernel.io_uring_disabled, a seccomp filter) is not a failure
   # of ours: the server refuses to start with exit status 6 and the reason.
   # (`timeout` ends the probe server after its first line, or after 2 s.)
-  probe=$(timeout 2 target/release/ws-server --io-uring --listen 127.0.0.1:0 --log error 2>&1 | head -n 1 || true)
+  probe=$(timeout 2 "$bin/ws-server" --io-uring --listen 127.0.0.1:0 --log error 2>&1 | head -n 1 || true)
   if [[ $probe != listening* ]]; then
     echo "autobahn server-uring: skipped, ws-server --io-uring cannot start here: $probe"
     exit 0
   fi
-else
-  cargo build --release -p ws-server -p ws-tokio --bins --example autobahn_client
-  [[ $mode == hyper || $mode == all ]] && cargo build --release -p ws-examples --bin hyper_server
 fi
 status=0
 case "$mode" in
@@ -141,9 +186,6 @@ case "$mode" in
     server_pid=$!
     run_client > >(sed -u 's/^/[client] /') 2>&1 || status=1
     wait "$server_pid" || status=1
-    # Sections 1-11 (see the top of this file for why not 12 and 13 here).
-    AUTOBAHN_EXCLUDE="${AUTOBAHN_EXCLUDE:+$AUTOBAHN_EXCLUDE,}12.*,13.*" run_server hyper \
-      > >(sed -u 's/^/[hyper] /') 2>&1 || status=1
     ;;
   *) echo "usage: $0 [server|client|hyper|all|server-uring]" >&2; exit 2 ;;
 esac

@@ -16,7 +16,11 @@ sizes=${2:-1KiB 16KiB}
 conns=${3:-10}
 warmup=${WARMUP:-0.5}
 duration=${DURATION:-3}
-cargo build --release --quiet -p ws-server -p ws-bench --bins
+# The same build as crates/bench/run.sh (ws-server with its io_uring transport on Linux), so
+# that one script after another builds nothing.
+features=()
+[[ $(uname -s) == Linux ]] && features=(--features ws-server/io-uring)
+cargo build --release --quiet -p ws-server -p ws-bench --bins "${features[@]}"
 bin=${CARGO_TARGET_DIR:-target}/release
 dir=$(mktemp -d)
 trap 'kill "$server" 2>/dev/null || true; rm -rf "$dir"' EXIT
@@ -27,8 +31,11 @@ openssl req -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -keyout "$dir/key
 printf 'subjectAltName=DNS:localhost\nbasicConstraints=CA:FALSE\n' >"$dir/ext.cnf"
 openssl x509 -req -in "$dir/cert.csr" -CA "$dir/ca.pem" -CAkey "$dir/ca.key" -CAcreateserial \
   -out "$dir/cert.pem" -days 2 -extfile "$dir/ext.cnf" 2>/dev/null
-pin() { if command -v taskset >/dev/null; then taskset -c "$1" "${@:2}"; else "${@:2}"; fi; }
-pin 0 "$bin/ws-server" --listen 127.0.0.1:0 --log warn --tls-cert "$dir/cert.pem" \
+# taskset execs its command, so `$!` below is the server's own pid (for --server-pid and the
+# trap); a shell function run with `&` would be a subshell whose pid is not the server's.
+core0=() core1=()
+command -v taskset >/dev/null && core0=(taskset -c 0) core1=(taskset -c 1)
+"${core0[@]}" "$bin/ws-server" --listen 127.0.0.1:0 --log warn --tls-cert "$dir/cert.pem" \
   --tls-key "$dir/key.pem" >"$dir/server.out" 2>&1 &
 server=$!
 for _ in $(seq 100); do grep -q 'listening on' "$dir/server.out" && break; sleep 0.1; done
@@ -43,7 +50,7 @@ for r in $(seq "$repeats"); do
         h2) extra=(--http2 --streams 1) ;;
         h2-shared) extra=(--http2 --streams "$conns") ;;
       esac
-      line=$(pin 1 "$bin/ws-bench" echo --url "$url" --ca "$dir/ca.pem" --conns "$conns" \
+      line=$("${core1[@]}" "$bin/ws-bench" echo --url "$url" --ca "$dir/ca.pem" --conns "$conns" \
         --size "$size" --warmup "$warmup" --duration "$duration" --server-pid "$server" \
         --json --quiet "${extra[@]}")
       echo "{\"mode\":\"$mode\",\"size\":\"$size\",\"repeat\":$r,\"report\":$line}" | tee -a "$results" >&2
