@@ -17,11 +17,11 @@ use std::sync::{Arc, Mutex};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::{TcpListener, TcpStream};
 use tokio::sync::Notify;
-use ws_frame::deflate::{DeflateConfig, negotiate};
+use ws_frame::deflate::negotiate;
 use ws_handshake::{Limits, Request, accept_response};
 
 use crate::catalogue::{all_ids, entry};
-use crate::engine::{Opened, run_open};
+use crate::engine::{Opened, checker_deflate_config, run_open};
 use crate::report::{CaseReport, Report};
 use crate::suite::{Error, Suite, to_report, unimplemented};
 use crate::wire::{encode_frame, parse_header};
@@ -138,8 +138,8 @@ async fn connection(
     let (ext_header, deflate) = match &definition {
         Some(d) if !d.plan.deflate_offers.is_empty() => {
             let offers = &upgrade.extensions;
-            let mut config = DeflateConfig::default();
-            config.min_size = 0;
+            // The checker's fast level: see `checker_deflate_config`.
+            let config = checker_deflate_config();
             match negotiate(
                 offers
                     .iter()

@@ -20,6 +20,7 @@ use crate::judge::{Judgement, judge};
 use crate::plan::{Finally, Plan};
 use crate::session::{Output, Session, State, Timer};
 
+pub(crate) use opening::checker_deflate_config;
 use opening::open;
 use steps::{Deadlines, fire, run_step};
 
