@@ -67,7 +67,7 @@ pub struct Options {
     /// A room with more members than this (counting the one joining or
     /// leaving) sends one `presence` event per interval instead of a
     /// `join`/`leave` per change (docs/chat.md); 0: never. Off with --redis.
-    #[arg(long, default_value_t = 1000, value_name = "N")]
+    #[arg(long, default_value_t = 2048, value_name = "N")]
     pub presence_batch_above: usize,
     /// How long a large room collects joins and leaves before its
     /// `presence` event goes out.

@@ -24,6 +24,7 @@
 //! | `ratelimit` | the token bucket (20/s, burst 50) |
 //! | `names` | room names from the path, member names from the query, `-2`, `-3`, … |
 //! | `registry` | every room by name; joins |
+//! | `presence` | large rooms: one `presence` diff per interval for their joins and leaves |
 //! | `room` | one room's members behind its lock; a member's commands there |
 //! | `member` | a member of this node and its connections: seated, added to, removed |
 //! | `history` | a room's numbered messages: resume, backlog, `id`s seen |
