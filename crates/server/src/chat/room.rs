@@ -52,7 +52,7 @@ pub(crate) struct Room {
     name: Arc<str>,
     context: Arc<Context>,
     /// The room itself, for the timer of a batched `presence`.
-    me: Weak<Room>,
+    me: Weak<Self>,
     state: Mutex<State>,
 }
 
@@ -90,7 +90,7 @@ pub(crate) fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
 impl Room {
     /// A room called `name`; `me` is the `Arc` it is made in
     /// ([`Arc::new_cyclic`]).
-    pub(crate) fn new(name: Arc<str>, context: Arc<Context>, me: Weak<Room>) -> Self {
+    pub(crate) fn new(name: Arc<str>, context: Arc<Context>, me: Weak<Self>) -> Self {
         Self {
             name,
             context,
@@ -120,7 +120,7 @@ impl Room {
     }
 
     /// The room, weakly (a timer must not keep it alive).
-    pub(crate) fn me(&self) -> Weak<Room> {
+    pub(crate) fn me(&self) -> Weak<Self> {
         self.me.clone()
     }
 
