@@ -229,6 +229,7 @@ async fn run_async(options: &Options) -> Result<Report, Box<dyn std::error::Erro
             deliveries,
             seconds,
             errors: shared.errors.load(Ordering::Acquire),
+            presence_events: shared.presence.load(Ordering::Acquire),
             closed_by_server,
         },
         &latencies,

@@ -64,6 +64,15 @@ pub struct Options {
     /// oldest go first).
     #[arg(long, default_value_t = 8 << 20, value_name = "BYTES")]
     pub history_bytes: usize,
+    /// A room with more members than this (counting the one joining or
+    /// leaving) sends one `presence` event per interval instead of a
+    /// `join`/`leave` per change (docs/chat.md); 0: never. Off with --redis.
+    #[arg(long, default_value_t = 2048, value_name = "N")]
+    pub presence_batch_above: usize,
+    /// How long a large room collects joins and leaves before its
+    /// `presence` event goes out.
+    #[arg(long, default_value_t = 100, value_name = "MS", value_parser = clap::value_parser!(u64).range(1..=60_000))]
+    pub presence_interval_ms: u64,
     /// Decline permessage-deflate (RFC 7692), which is otherwise accepted
     /// when a client offers it (every browser does).
     #[arg(long)]

@@ -69,6 +69,10 @@ impl Server {
                     ttl: Duration::from_secs(options.history_ttl),
                     bytes: options.history_bytes,
                 },
+                batching: chat::PresenceBatching {
+                    above: options.presence_batch_above,
+                    interval: Duration::from_millis(options.presence_interval_ms),
+                },
             },
             Arc::clone(&metrics),
         )

@@ -43,7 +43,9 @@ pub(crate) enum Event<'a> {
     Message { json: Option<&'a [u8]> },
     /// An `error` event.
     Error,
-    /// Any other event (`join`, `leave`, `presence`, `ack`, …).
+    /// A `join`, `leave` or (a large room's batch of them) `presence`.
+    Presence,
+    /// Any other event (`ack`, `users`, …).
     Other,
     /// A Ping with its payload, to be answered.
     Ping(&'a [u8]),
@@ -311,6 +313,13 @@ impl Counter {
             },
             Some(t) if t.starts_with(br#"{"type":"welcome""#) => Event::Welcome,
             Some(t) if t.starts_with(br#"{"type":"error""#) => Event::Error,
+            Some(t)
+                if t.starts_with(br#"{"type":"join""#)
+                    || t.starts_with(br#"{"type":"leave""#)
+                    || t.starts_with(br#"{"type":"presence""#) =>
+            {
+                Event::Presence
+            }
             Some(_) => Event::Other,
         };
         sink(event);

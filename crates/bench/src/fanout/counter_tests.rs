@@ -12,6 +12,7 @@ enum Seen {
     Welcome,
     Message(Option<String>),
     Error,
+    Presence,
     Other,
     Ping(Vec<u8>),
     Close,
@@ -57,6 +58,7 @@ fn feed(counter: &mut Counter, wire: &[u8], step: usize) -> Vec<Seen> {
                         Seen::Message(json.map(|j| String::from_utf8_lossy(j).into_owned()))
                     }
                     Event::Error => Seen::Error,
+                    Event::Presence => Seen::Presence,
                     Event::Other => Seen::Other,
                     Event::Ping(p) => Seen::Ping(p.to_vec()),
                     Event::Close => Seen::Close,
@@ -81,7 +83,7 @@ fn counts_the_same_whatever_the_reads() {
     .concat();
     let expected = vec![
         Seen::Welcome,
-        Seen::Other,
+        Seen::Presence,
         Seen::Message(None),
         Seen::Ping(b"hi".to_vec()),
         Seen::Message(None),

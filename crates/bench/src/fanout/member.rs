@@ -44,6 +44,9 @@ pub(super) struct Shared {
     /// Room messages received at any time (for the progress line).
     pub(super) total_deliveries: AtomicU64,
     pub(super) errors: AtomicU64,
+    /// `join`, `leave` and `presence` events received, at any time (the
+    /// fill's presence traffic).
+    pub(super) presence: AtomicU64,
     /// Members the server closed (or dropped) before the run ended.
     pub(super) closed_by_server: AtomicU64,
     /// The sampled deliveries' latencies in the window.
@@ -59,6 +62,7 @@ impl Shared {
             deliveries: AtomicU64::new(0),
             total_deliveries: AtomicU64::new(0),
             errors: AtomicU64::new(0),
+            presence: AtomicU64::new(0),
             closed_by_server: AtomicU64::new(0),
             latencies: Mutex::new(Latencies::default()),
         }
@@ -96,6 +100,7 @@ pub(super) struct Signals {
 struct Tally {
     messages: u64,
     errors: u64,
+    presence: u64,
     welcome: bool,
     /// A data message came before the `welcome`.
     unwelcome: bool,
@@ -272,10 +277,12 @@ fn take(counter: &mut Counter, data: &[u8], shared: &Shared, welcomed: bool) -> 
                 tally.samples.push(Duration::from_nanos(ns));
             }
         }
-        Event::Error | Event::Other => {
+        Event::Error | Event::Presence | Event::Other => {
             tally.unwelcome |= !welcomed && !tally.welcome;
-            if event == Event::Error {
-                tally.errors += 1;
+            match event {
+                Event::Error => tally.errors += 1,
+                Event::Presence => tally.presence += 1,
+                _ => {}
             }
         }
         Event::Ping(payload) => tally.pings.push(payload.to_vec()),
@@ -286,6 +293,9 @@ fn take(counter: &mut Counter, data: &[u8], shared: &Shared, welcomed: bool) -> 
         if measuring {
             shared.deliveries.fetch_add(tally.messages, Relaxed);
         }
+    }
+    if tally.presence > 0 {
+        shared.presence.fetch_add(tally.presence, Relaxed);
     }
     if tally.errors > 0 {
         shared.errors.fetch_add(tally.errors, Relaxed);

@@ -49,6 +49,9 @@ pub struct Report {
     pub fill_server_cpu_seconds: f64,
     /// Errors (`rate_limited`, `bad_request`) the server answered with.
     pub errors: u64,
+    /// `join`, `leave` and `presence` events the members received over
+    /// the whole run (a fill of n members without batching: n(n-1)/2).
+    pub presence_events: u64,
     /// Members the server closed or dropped before the end (slow consumers).
     pub closed_by_server: u64,
     /// Whether members offered permessage-deflate.
@@ -62,6 +65,7 @@ pub(super) struct Counts {
     pub(super) deliveries: u64,
     pub(super) seconds: f64,
     pub(super) errors: u64,
+    pub(super) presence_events: u64,
     pub(super) closed_by_server: u64,
 }
 
@@ -111,6 +115,7 @@ impl Report {
             fill_seconds: costs.fill_seconds,
             fill_server_cpu_seconds: costs.fill_server.map_or(f64::NAN, |d| d.as_secs_f64()),
             errors: counts.errors,
+            presence_events: counts.presence_events,
             closed_by_server: counts.closed_by_server,
             deflate: setup.deflate,
         }
@@ -127,6 +132,7 @@ impl Report {
             "p99_us": self.p99_us,
             "server_cpu_us_per_delivery": finite_or_null(self.server_cpu_us_per_delivery),
             "errors": self.errors,
+            "presence_events": self.presence_events,
             "p999_us": self.p999_us,
             "samples": self.samples,
             "sample_fraction": self.sample_fraction,

@@ -120,12 +120,7 @@ impl Rooms {
             }
             return true;
         }
-        let leave = Event::Leave {
-            room: room.name(),
-            name: &name,
-        }
-        .encode();
-        locked.fan_out(&leave, Recipients::All);
+        locked.announce_leave(&name);
         true
     }
 }

@@ -20,6 +20,7 @@ use ws_tokio::{CloseCode, WebSocket};
 
 use super::history::Limits;
 use super::local::Local;
+use super::presence::Batching;
 use super::protocol::Refusal;
 use super::redis::RedisLayer;
 use super::registry::Rooms;
@@ -74,6 +75,8 @@ pub(crate) struct Config {
     pub(crate) presence_ttl: Duration,
     /// `--history`, `--history-ttl`, `--history-bytes`.
     pub(crate) history: Limits,
+    /// `--presence-batch-above`, `--presence-interval-ms` (local rooms).
+    pub(crate) batching: Batching,
 }
 
 /// The chat of this server: its rooms and where their events go.
@@ -95,7 +98,11 @@ impl Chat {
     /// `config.redis` is not a Redis URL. (Redis itself need not be up.)
     pub(crate) fn new(config: &Config, metrics: Arc<Metrics>) -> io::Result<Self> {
         let layer = match &config.redis {
-            None => Layer::Local(Arc::new(Local::new(metrics, config.history))),
+            None => Layer::Local(Arc::new(Local::new(
+                metrics,
+                config.history,
+                config.batching,
+            ))),
             Some(url) => {
                 let layer = RedisLayer::new(url, config.presence_ttl, metrics, config.history)
                     .map_err(|e| io::Error::new(io::ErrorKind::InvalidInput, e.to_string()))?;

@@ -5,6 +5,7 @@ use std::sync::Arc;
 
 use super::history::Limits;
 use super::layer::ChannelLayer;
+use super::presence::Batching;
 use super::protocol::Refusal;
 use super::registry::Rooms;
 use super::resume::Resume;
@@ -18,10 +19,11 @@ pub(crate) struct Local {
 }
 
 impl Local {
-    /// Empty rooms counting in `metrics`, keeping history within `limits`.
-    pub(crate) fn new(metrics: Arc<Metrics>, limits: Limits) -> Self {
+    /// Empty rooms counting in `metrics`, keeping history within `limits`,
+    /// batching presence as `batching` says.
+    pub(crate) fn new(metrics: Arc<Metrics>, limits: Limits, batching: Batching) -> Self {
         Self {
-            rooms: Rooms::new(metrics, None, limits),
+            rooms: Rooms::new(metrics, None, limits).with_batching(batching),
         }
     }
 }

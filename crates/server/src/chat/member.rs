@@ -5,8 +5,6 @@
 use std::sync::Arc;
 use std::sync::atomic::Ordering::Relaxed;
 
-use super::fanout::Recipients;
-use super::protocol::Event;
 use super::room::Locked;
 use super::seat::{Conn, Seat};
 
@@ -98,12 +96,7 @@ impl Locked<'_> {
             self.state.order.remove(&member.seq);
             self.room.metrics().chat_members.fetch_sub(1, Relaxed);
             if announce {
-                let leave = Event::Leave {
-                    room: self.room.name(),
-                    name,
-                }
-                .encode();
-                self.fan_out(&leave, Recipients::All);
+                self.announce_leave(name);
             }
         }
     }

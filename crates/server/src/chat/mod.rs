@@ -24,6 +24,7 @@
 //! | `ratelimit` | the token bucket (20/s, burst 50) |
 //! | `names` | room names from the path, member names from the query, `-2`, `-3`, … |
 //! | `registry` | every room by name; joins |
+//! | `presence` | large rooms: one `presence` diff per interval for their joins and leaves |
 //! | `room` | one room's members behind its lock; a member's commands there |
 //! | `member` | a member of this node and its connections: seated, added to, removed |
 //! | `history` | a room's numbered messages: resume, backlog, `id`s seen |
@@ -46,6 +47,7 @@ mod layer;
 mod local;
 mod member;
 mod names;
+mod presence;
 mod protocol;
 mod queue;
 mod ratelimit;
@@ -63,6 +65,7 @@ pub(crate) use backend::Page;
 pub(crate) use history::Limits as HistoryLimits;
 pub(crate) use layer::{Chat, Config};
 pub(crate) use names::{name_of, room_of};
+pub(crate) use presence::Batching as PresenceBatching;
 pub use protocol::MAX_TEXT_CHARS;
 pub(crate) use ratelimit::{BURST, RATE, TokenBucket};
 pub(crate) use resume::resume_of;

@@ -191,6 +191,13 @@ pub(crate) enum Event<'a> {
     Join { room: &'a str, name: &'a str },
     /// Another member left (closed, dropped, timed out, too slow).
     Leave { room: &'a str, name: &'a str },
+    /// In a room above `--presence-batch-above`: the names that joined
+    /// or left during the interval, each with its state now.
+    Presence {
+        room: &'a str,
+        joins: Vec<&'a str>,
+        leaves: Vec<&'a str>,
+    },
     /// A room message, to everyone including its sender: its place in the
     /// room's numbering, and the `id` its sender gave, if any.
     Message {

@@ -12,6 +12,7 @@ use std::time::Instant;
 use super::fanout::{Recipients, Relay};
 use super::history::{DEFAULT_BACKLOG, History, Limits};
 use super::names::unique_name;
+use super::presence::Batching;
 use super::protocol::Event;
 use super::queue::{Outbox, queue};
 use super::resume::Resume;
@@ -71,8 +72,18 @@ impl Rooms {
                 metrics,
                 relay,
                 limits,
+                batching: None,
             }),
         }
+    }
+
+    /// Rooms that batch their presence as `batching` says (local rooms
+    /// only: see `presence`). Called on a registry just made.
+    pub(crate) fn with_batching(mut self, batching: Batching) -> Self {
+        if let Some(context) = Arc::get_mut(&mut self.context) {
+            context.batching = Some(batching);
+        }
+        self
     }
 
     /// Where the rooms count.
@@ -185,19 +196,15 @@ impl Rooms {
                     kicked,
                 };
             }
-            let join = Event::Join {
-                room: room.name(),
-                name: &name,
-            }
-            .encode();
             let entry = Entry {
                 identified,
                 ..Entry::default()
             };
             locked.admit(Arc::clone(&name), seat, entry);
-            // `join` to the others. The new member is already in: if this
+            // `join` to the others (or, in a large room, a place in the
+            // next `presence`). The new member is already in: if this
             // finds a slow consumer, the new member hears its `leave` too.
-            locked.fan_out(&join, Recipients::AllBut(id));
+            locked.announce_join(&name, id);
             Joined {
                 membership: Membership {
                     room: Arc::clone(room),
@@ -248,7 +255,7 @@ impl Rooms {
         let mut rooms = lock(&self.rooms);
         let room = rooms.entry(Arc::from(room)).or_insert_with_key(|name| {
             self.metrics().chat_rooms.fetch_add(1, Relaxed);
-            Arc::new(Room::new(Arc::clone(name), Arc::clone(&self.context)))
+            Arc::new_cyclic(|me| Room::new(Arc::clone(name), Arc::clone(&self.context), me.clone()))
         });
         Arc::clone(room)
     }

@@ -18,7 +18,7 @@
 
 use std::collections::{BTreeMap, HashMap};
 use std::sync::atomic::Ordering::Relaxed;
-use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
+use std::sync::{Arc, Mutex, MutexGuard, PoisonError, Weak};
 use std::time::Instant;
 
 use ws_tokio::Utf8Bytes;
@@ -26,6 +26,7 @@ use ws_tokio::Utf8Bytes;
 use super::fanout::{Recipients, Relay};
 use super::history::{History, Limits};
 pub(crate) use super::member::{Entry, Member};
+use super::presence::{Batching, Pending};
 use super::protocol::{Event, Refusal, now_ms};
 use super::queue::Outbox;
 use super::registry::Rooms;
@@ -41,6 +42,8 @@ pub(crate) struct Context {
     pub(crate) relay: Option<Relay>,
     /// How much history each room keeps.
     pub(crate) limits: Limits,
+    /// When rooms batch their presence (`None`: never, as with `--redis`).
+    pub(crate) batching: Option<Batching>,
 }
 
 /// One room.
@@ -48,6 +51,8 @@ pub(crate) struct Context {
 pub(crate) struct Room {
     name: Arc<str>,
     context: Arc<Context>,
+    /// The room itself, for the timer of a batched `presence`.
+    me: Weak<Self>,
     state: Mutex<State>,
 }
 
@@ -68,6 +73,8 @@ pub(crate) struct State {
     pub(crate) pending: HashMap<u64, Waiting>,
     /// The numbered `message`s: kept while the room lives, even empty.
     pub(crate) history: History,
+    /// Names whose change the next `presence` carries (large rooms).
+    pub(crate) presence: Pending,
 }
 
 /// A room with its lock held: everything that reads or changes members.
@@ -81,10 +88,13 @@ pub(crate) fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
 }
 
 impl Room {
-    pub(crate) fn new(name: Arc<str>, context: Arc<Context>) -> Self {
+    /// A room called `name`; `me` is the `Arc` it is made in
+    /// ([`Arc::new_cyclic`]).
+    pub(crate) fn new(name: Arc<str>, context: Arc<Context>, me: Weak<Self>) -> Self {
         Self {
             name,
             context,
+            me,
             state: Mutex::new(State::default()),
         }
     }
@@ -102,6 +112,16 @@ impl Room {
     /// How much history the room keeps.
     pub(crate) fn limits(&self) -> &Limits {
         &self.context.limits
+    }
+
+    /// When this room batches its presence.
+    pub(crate) fn batching(&self) -> Option<Batching> {
+        self.context.batching
+    }
+
+    /// The room, weakly (a timer must not keep it alive).
+    pub(crate) fn me(&self) -> Weak<Self> {
+        self.me.clone()
     }
 
     /// With `--redis`: where slow consumers' `leave`s go.
