@@ -146,9 +146,12 @@ python_peers() {
   fi
 }
 
-ws_server() { target/release/ws-server --log warn --listen "127.0.0.1:$1"; }
-tungstenite() { target/release/peer-tungstenite --listen "127.0.0.1:$1"; }
-broken() { target/release/examples/broken_server "$1" "127.0.0.1:$2"; }
+# The targets run in the background (`server_target` runs them with `&`): `exec` makes the
+# target the background process itself, so that `$!` is its pid and the `kill` at the end of
+# each target stops it (without it, only a subshell was killed and every server stayed up).
+ws_server() { exec target/release/ws-server --log warn --listen "127.0.0.1:$1"; }
+tungstenite() { exec target/release/peer-tungstenite --listen "127.0.0.1:$1"; }
+broken() { exec target/release/examples/broken_server "$1" "127.0.0.1:$2"; }
 
 targets=("$@")
 [[ ${#targets[@]} -gt 0 ]] || targets=(ws-server ws-tokio)
