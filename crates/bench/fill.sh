@@ -5,6 +5,7 @@
 #
 #   crates/bench/fill.sh                       # fills of 1000, 2000, 5000, 10 000 members
 #   MEMBERS="1000" crates/bench/fill.sh --senders 50 --rate 20 --warmup 1 --duration 3
+#   SERVER_ARGS="--presence-batch-above 0" crates/bench/fill.sh   # a join/leave per member at every size
 #
 # Arguments go to `ws-bench fanout`; the defaults measure a fill only.
 set -euo pipefail
@@ -22,7 +23,7 @@ args=("$@")
 for members in ${MEMBERS:-1000 2000 5000 10000}; do
     out=$(mktemp)
     taskset -c 0 "$bin/ws-server" --listen 127.0.0.1:0 --threads 1 --log warn \
-        --max-connections 20000 >"$out" &
+        --max-connections 20000 ${SERVER_ARGS:-} >"$out" &
     server=$!
     until grep -q 'listening on' "$out"; do sleep 0.1; done
     addr=$(grep -o 'http://[^ ]*' "$out" | head -1)
