@@ -25,7 +25,7 @@ use std::time::Instant;
 
 use compio::io::{AsyncReadMulti, AsyncWrite, AsyncWriteExt};
 use compio::net::TcpStream;
-use futures_util::{Stream, StreamExt};
+use futures_util::Stream;
 use ws_tokio::ws_frame::{CloseCode, Connection, Event, Transport};
 
 use crate::close::SHUTTING_DOWN;
@@ -82,7 +82,7 @@ pub(super) async fn echo(
     let mut reader = &stream;
     let mut writer = &stream;
     // 0: each receive fills at most one ring buffer.
-    let mut received = pin!(reader.read_multi(0).fuse());
+    let mut received = pin!(reader.read_multi(0));
     let mut shutting_down = pin!(shutdown.wait());
     let mut timer = Timer {
         at: None,
@@ -108,14 +108,7 @@ pub(super) async fn echo(
         if conn.needs_time() {
             conn.handle_timeout(Instant::now());
         }
-        let mut read_failed = false;
-        let written = write_out(&mut writer, &mut conn, received.as_mut(), &mut read_failed).await;
-        if read_failed && !matches!(conn.transport(), Transport::AwaitEof) {
-            return ended.unwrap_or(CloseCode::ABNORMAL);
-        }
-        if read_failed {
-            conn.receive_eof();
-        }
+        let written = write_out(&mut writer, &mut conn).await;
         let wait_eof = match conn.transport() {
             Transport::Open if written.is_err() => return ended.unwrap_or(CloseCode::ABNORMAL),
             Transport::Open => false,
@@ -200,60 +193,11 @@ fn echo_event(conn: &mut Connection, event: Event, ended: &mut Option<CloseCode>
     }
 }
 
-/// The most received bytes buffered while a write is pending. Past it the
-/// receive waits for the write, so a peer that never reads meets TCP's
-/// backpressure instead of our memory growing.
-const READ_AHEAD_MAX: usize = 256 * 1024;
-
 /// Writes out everything the connection queued, one send per chunk (the
 /// `Bytes` are handed to the kernel as they are: no copy).
-///
-/// The receive keeps going while a send is pending (up to
-/// [`READ_AHEAD_MAX`] buffered bytes, decoded only after the write): a peer
-/// that writes a large message before it reads our echo would otherwise
-/// fill both sockets' buffers, each side waiting on its write (issue 21,
-/// the io_uring stall of Autobahn 12.1.16). A receive error stops the
-/// read-ahead and sets `read_failed` for the caller.
-async fn write_out<S, B>(
-    writer: &mut &TcpStream,
-    conn: &mut Connection,
-    mut received: Pin<&mut S>,
-    read_failed: &mut bool,
-) -> io::Result<()>
-where
-    S: Stream<Item = io::Result<B>>,
-    B: std::ops::Deref<Target = [u8]>,
-{
-    let mut reading = true;
+async fn write_out(writer: &mut &TcpStream, conn: &mut Connection) -> io::Result<()> {
     while let Some(chunk) = conn.poll_transmit() {
-        let mut write = pin!(writer.write_all(chunk));
-        poll_fn(|cx| {
-            if let Poll::Ready(result) = write.as_mut().poll(cx) {
-                return Poll::Ready(result.0);
-            }
-            while reading && conn.read_buf().len() < READ_AHEAD_MAX {
-                match received.as_mut().poll_next(cx) {
-                    Poll::Ready(Some(Ok(buffer))) => conn.receive(&buffer),
-                    Poll::Ready(Some(Err(e))) if e.kind() == io::ErrorKind::ResourceBusy => {
-                        // As in `echo`: let the tasks holding the ring's
-                        // buffers run, then re-arm.
-                        cx.waker().wake_by_ref();
-                        break;
-                    }
-                    Poll::Ready(Some(Err(_))) => {
-                        *read_failed = true;
-                        reading = false;
-                    }
-                    Poll::Ready(None) => {
-                        conn.receive_eof();
-                        reading = false;
-                    }
-                    Poll::Pending => break,
-                }
-            }
-            Poll::Pending
-        })
-        .await?;
+        writer.write_all(chunk).await.0?;
     }
     Ok(())
 }
