@@ -23,7 +23,7 @@ impl Local {
     /// batching presence as `batching` says.
     pub(crate) fn new(metrics: Arc<Metrics>, limits: Limits, batching: Batching) -> Self {
         Self {
-            rooms: Rooms::new(metrics, None, limits).with_batching(batching),
+            rooms: Rooms::new(metrics, None, limits, batching.enabled()),
         }
     }
 }

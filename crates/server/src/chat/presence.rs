@@ -38,6 +38,13 @@ pub(crate) struct Batching {
     pub(crate) interval: Duration,
 }
 
+impl Batching {
+    /// `Some` when rooms batch at all (`above` is not [`OFF`]).
+    pub(crate) fn enabled(self) -> Option<Self> {
+        (self.above != OFF).then_some(self)
+    }
+}
+
 /// The names touched since the last `presence` of a room.
 #[derive(Debug, Default)]
 pub(crate) struct Pending {
@@ -50,9 +57,7 @@ impl Locked<'_> {
     /// Whether a change in a room of `size` members (counting the one
     /// that joins or leaves) is batched.
     fn batches(&self, size: usize) -> Option<Batching> {
-        self.room
-            .batching()
-            .filter(|b| b.above != OFF && size > b.above)
+        self.room.batching().filter(|b| size > b.above)
     }
 
     /// Tells the others that `name` (connection `id`, already admitted)

@@ -61,9 +61,15 @@ pub(crate) struct LocalMember {
 
 impl Rooms {
     /// An empty registry counting in `metrics`, whose rooms keep history
-    /// within `limits`; with `--redis`, `relay` takes the `leave`s of slow
-    /// consumers.
-    pub(crate) fn new(metrics: Arc<Metrics>, relay: Option<Relay>, limits: Limits) -> Self {
+    /// within `limits` and batch their presence as `batching` says (`None`:
+    /// never; with `--redis` it is `None`, see `presence`); with `--redis`,
+    /// `relay` takes the `leave`s of slow consumers.
+    pub(crate) fn new(
+        metrics: Arc<Metrics>,
+        relay: Option<Relay>,
+        limits: Limits,
+        batching: Option<Batching>,
+    ) -> Self {
         Self {
             rooms: Mutex::default(),
             guests: AtomicU64::new(0),
@@ -72,18 +78,9 @@ impl Rooms {
                 metrics,
                 relay,
                 limits,
-                batching: None,
+                batching,
             }),
         }
-    }
-
-    /// Rooms that batch their presence as `batching` says (local rooms
-    /// only: see `presence`). Called on a registry just made.
-    pub(crate) fn with_batching(mut self, batching: Batching) -> Self {
-        if let Some(context) = Arc::get_mut(&mut self.context) {
-            context.batching = Some(batching);
-        }
-        self
     }
 
     /// Where the rooms count.

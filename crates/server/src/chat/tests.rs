@@ -18,7 +18,7 @@ use crate::metrics::Metrics;
 fn rooms() -> (Rooms, Arc<Metrics>) {
     let metrics = Arc::new(Metrics::default());
     (
-        Rooms::new(Arc::clone(&metrics), None, Limits::default()),
+        Rooms::new(Arc::clone(&metrics), None, Limits::default(), None),
         metrics,
     )
 }

@@ -150,7 +150,7 @@ impl RedisLayer {
             conn,
             node: node_id(),
             ttl,
-            rooms: Rooms::new(metrics, Some(relay), limits),
+            rooms: Rooms::new(metrics, Some(relay), limits, None),
             up,
             subscribed: AtomicBool::new(false),
             commands_ok: AtomicBool::new(false),
