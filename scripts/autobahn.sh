@@ -148,16 +148,15 @@ if [[ $tool == ws-check && $mode != server && $mode != hyper && $mode != server-
   echo "AUTOBAHN_TOOL=ws-check runs the server-side modes (server, hyper, server-uring), not '$mode'" >&2
   exit 2
 fi
-# ws-server with its io_uring transport on Linux (the feature changes nothing else).
-features=()
-[[ $(uname -s) == Linux ]] && features=(--features ws-server/io-uring)
 if [[ $mode == hyper ]]; then
   :
 elif [[ $profile == release ]]; then
-  # The same package set and features as crates/bench's scripts, so that after the bench
-  # smoke this builds nothing (another set would unify other features and rebuild).
-  "${build[@]}" -p ws-server -p ws-bench --bins "${features[@]}"
+  # The release build of the bench scripts: after the bench smoke it builds nothing.
+  crates/bench/build.sh
 elif [[ $mode != client ]]; then
+  # ws-server with its io_uring transport on Linux (the feature changes nothing else).
+  features=()
+  [[ $(uname -s) == Linux ]] && features=(--features io-uring)
   "${build[@]}" -p ws-server --bin ws-server "${features[@]}"
 fi
 [[ $mode == client || $mode == all ]] && "${build[@]}" -p ws-tokio --example autobahn_client

@@ -17,11 +17,7 @@ target=${CARGO_TARGET_DIR:-$root/target}
 peers=$root/crates/bench/peers
 dir=$target/bench-peers
 ulimit -n "$(ulimit -Hn)" 2>/dev/null || true
-# The same build as crates/bench/run.sh (ws-server with its io_uring transport on Linux), so
-# that one script after another builds nothing.
-features=()
-[[ $(uname -s) == Linux ]] && features=(--features ws-server/io-uring)
-cargo build --release --quiet -p ws-server -p ws-bench --bins "${features[@]}"
+crates/bench/build.sh --quiet
 mkdir -p "$dir"
 
 # Reinstalls only when the pinned versions changed (the copy is the stamp).

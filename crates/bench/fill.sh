@@ -12,11 +12,7 @@ set -euo pipefail
 cd "$(dirname "$0")/../.."
 # 10 000 members need as many descriptors on each side.
 ulimit -n "$(ulimit -Hn)" 2>/dev/null || true
-# The same build as crates/bench/run.sh (ws-server with its io_uring transport on Linux), so
-# that one script after another builds nothing.
-features=()
-[[ $(uname -s) == Linux ]] && features=(--features ws-server/io-uring)
-cargo build --release --quiet -p ws-server -p ws-bench --bins "${features[@]}"
+crates/bench/build.sh --quiet
 bin="${CARGO_TARGET_DIR:-target}/release"
 args=("$@")
 [ ${#args[@]} -eq 0 ] && args=(--senders 1 --rate 1 --warmup 0 --duration 1)

@@ -16,11 +16,7 @@ sizes=${2:-1KiB 16KiB}
 conns=${3:-10}
 warmup=${WARMUP:-0.5}
 duration=${DURATION:-3}
-# The same build as crates/bench/run.sh (ws-server with its io_uring transport on Linux), so
-# that one script after another builds nothing.
-features=()
-[[ $(uname -s) == Linux ]] && features=(--features ws-server/io-uring)
-cargo build --release --quiet -p ws-server -p ws-bench --bins "${features[@]}"
+crates/bench/build.sh --quiet
 bin=${CARGO_TARGET_DIR:-target}/release
 dir=$(mktemp -d)
 trap 'kill "$server" 2>/dev/null || true; rm -rf "$dir"' EXIT

@@ -12,8 +12,5 @@ set -euo pipefail
 cd "$(dirname "$0")/../.."
 # 10 000 idle connections need as many descriptors on each side.
 ulimit -n "$(ulimit -Hn)" 2>/dev/null || true
-# On Linux ws-server is built with its io_uring transport, for `--servers ours-uring,...`.
-features=()
-[[ $(uname -s) == Linux ]] && features=(--features ws-server/io-uring)
-cargo build --release --quiet -p ws-server -p ws-bench --bins "${features[@]}"
+crates/bench/build.sh --quiet
 exec "${CARGO_TARGET_DIR:-target}/release/ws-bench" compare "$@"
